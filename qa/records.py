@@ -1,0 +1,70 @@
+"""The records that flow between stages. All frozen; `article.text[start:end]` is the quoted text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    text: str
+    title: str = ""
+    url: str = ""
+    source: str = ""
+    published: str = ""  # ISO date, or "" when unknown
+    path: str = ""  # where it was read from
+
+    @property
+    def label(self) -> str:
+        """A human name for the article: its title, else its source and first words."""
+        if self.title:
+            return self.title
+        head = " ".join(self.text.split()[:10])
+        return f"{self.source}: {head}…" if self.source else f"{head}…"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str
+    url: str
+    start: int
+    end: int
+    quote: str
+    source: str = ""
+    published: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    answer_type: str = ""
+    confidence: float = 0.0
+    notices: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
