@@ -1,0 +1,94 @@
+"""Web chat over the news corpus.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR] [--share] [--auth USER:PASS]
+
+On start the index is brought in line with the corpus folder (only new or changed articles are
+embedded), so a stale index is never served. Environment: QA_INDEX (index folder), QA_AUTH
+("user:pass"). Listens on 127.0.0.1 unless --host says otherwise; --share opts in to a public link.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Web chat: questions answered from the news corpus, with cited spans.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--index", help="index folder (default: $QA_INDEX, else index/)")
+    p.add_argument("--corpus", help="corpus folder the index is synced with (default: corpus/)")
+    p.add_argument("--share", action="store_true", help="also publish a public gradio.live link (off by default)")
+    p.add_argument("--auth", help='require login as USER:PASS (default: $QA_AUTH, else no login)')
+    return p.parse_args(argv)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """("user", "pass") from "user:pass"; None when empty. The password may contain ':'."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise SystemExit('error: --auth / QA_AUTH must look like "user:password"')
+    return user.strip(), password
+
+
+def existing_settings(index_dir: Path):
+    """The settings the index was built with (so a custom model is kept), or None for the defaults."""
+    from qa.settings import INDEX_FIELDS, Settings
+    from qa.store import read_manifest
+
+    if not (index_dir / "manifest.json").exists():
+        return None
+    manifest = read_manifest(index_dir)
+    return Settings(**{k: manifest[k] for k in INDEX_FIELDS if k in manifest})
+
+
+def sync_index(corpus: Path, index_dir: Path) -> None:
+    """Make the index hold exactly the corpus; prints what changed and any file that was skipped."""
+    from qa.api import build_index
+
+    if not corpus.is_dir():
+        raise SystemExit(f"error: corpus folder {corpus} does not exist; pass --corpus DIR")
+    print(f"Syncing index {index_dir} with corpus {corpus} …", flush=True)
+    report = build_index([corpus], index_dir, existing_settings(index_dir))
+    for problem in report.problems:
+        print(f"  skipped {problem}", file=sys.stderr)
+    print(f"Index: {report.n_articles} articles in {report.n_chunks} chunks ({report.added} added, "
+          f"{report.updated} updated, {report.embedded} chunks embedded)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    index_dir = Path(args.index or os.environ.get("QA_INDEX") or ROOT / "index").resolve()
+    corpus = Path(args.corpus or ROOT / "corpus").resolve()
+    auth = parse_auth(args.auth or os.environ.get("QA_AUTH"))
+
+    from qa.api import ask
+    from qa.errors import QAError
+    from qa.ui import EXAMPLES, MAX_UPLOAD_BYTES
+    from qa.ui_app import CSS, build_app, theme
+
+    try:
+        sync_index(corpus, index_dir)
+        print("Loading the models …", flush=True)
+        ask(EXAMPLES[0], index_dir)  # warm-up: the first real question is then fast
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    demo = build_app(index_dir, corpus / "uploads")
+    demo.queue(default_concurrency_limit=1)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
+                auth_message="Log in to ask questions about the news corpus." if auth else None,
+                max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, footer_links=[], ssr_mode=False,
+                show_error=True, pwa=False, mcp_server=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
