@@ -3,6 +3,7 @@ uploads. Only wiring lives here: answers come from `qa.api.ask`, new articles go
 `qa.api.ingest`, and all HTML is made (and escaped) by `qa.ui`. Gradio is imported on use."""
 
 
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from . import ui
 from .errors import QAError
 
+log = logging.getLogger(__name__)
 STREAM_DELAY = 0.04  # seconds between the frames of a streamed answer
 
 CSS = """
@@ -100,6 +102,10 @@ def answer_turn(message: str, turns: list[ui.Turn], index_dir: Path) -> ui.Turn:
         return ui.Turn(message, resolved, ask(resolved, index_dir))
     except QAError as e:
         return ui.Turn(message, resolved, None, str(e))
+    except Exception as e:  # a bug, not the user's doing: say so in the chat, keep the details in the log
+        log.exception("answering %r failed", resolved)
+        return ui.Turn(message, resolved, None, f"Sorry, answering failed ({type(e).__name__}); the server log "
+                       "has the details.")
 
 
 def save_uploads(files, folder: Path, articles) -> tuple[list[Path], list[str]]:
@@ -215,16 +221,18 @@ def build_app(index_dir: Path, upload_dir: Path):
                     stats = gr.HTML(corpus_info, elem_id="qa-stats", js_on_load=None)
                     upload = gr.File(label=f"Add articles ({', '.join(ui.UPLOAD_TYPES)}; up to "
                                      f"{ui.MAX_UPLOAD_BYTES // (1024 * 1024)} MB each)", file_count="multiple",
-                                     file_types=list(ui.UPLOAD_TYPES), elem_id="qa-upload", height=120)
+                                     file_types=list(ui.UPLOAD_TYPES), elem_id="qa-upload", height=170)
                     upload_status = gr.HTML("", elem_id="qa-upload-status", js_on_load=None)
 
         chat_outputs = [chatbot, turns, sources, box]
-        box.submit(respond, [box, turns], chat_outputs)
-        send.click(respond, [box, turns], chat_outputs)
+        page_only = {"api_visibility": "private"}  # the page's own events; programs use qa.api or the CLI
+        box.submit(respond, [box, turns], chat_outputs, **page_only)
+        send.click(respond, [box, turns], chat_outputs, **page_only)
         for b, q in zip(examples, ui.EXAMPLES, strict=True):
-            b.click(_constant(q), None, box, queue=False).then(respond, [box, turns], chat_outputs)
-        clear_btn.click(clear, None, chat_outputs, queue=False)
-        chatbot.clear(clear, None, chat_outputs, queue=False)
-        sources.click(show_source, [turns], sources)
-        upload.upload(add_files, [upload], [upload_status, stats, upload])
+            b.click(_constant(q), None, box, queue=False, **page_only).then(respond, [box, turns], chat_outputs,
+                                                                            **page_only)
+        clear_btn.click(clear, None, chat_outputs, queue=False, **page_only)
+        chatbot.clear(clear, None, chat_outputs, queue=False, **page_only)
+        sources.click(show_source, [turns], sources, **page_only)
+        upload.upload(add_files, [upload], [upload_status, stats, upload], **page_only)
     return demo

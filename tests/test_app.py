@@ -374,3 +374,26 @@ def test_ui_modules_import_nothing_heavy():
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_answer_turn_resolves_and_reports_errors(monkeypatch, tmp_path):
+    import qa.api
+    from qa.ui_app import answer_turn
+
+    asked = []
+
+    def fake_ask(question, index_dir):
+        asked.append(question)
+        if "boom" in question:
+            raise RuntimeError("bug")
+        if not question.strip("? "):
+            raise QAError("Empty question")
+        return Answer(question, "cash", False, answer_type="thing")
+
+    monkeypatch.setattr(qa.api, "ask", fake_ask)
+    first = ui.Turn("Who?", "Who?", borges_answer())
+    t = answer_turn("What does he say the UAE provides?", [first], tmp_path)
+    assert asked[-1] == t.resolved == "What does Julio Borges say the UAE provides?" and t.answer.answer == "cash"
+    assert answer_turn("?", [], tmp_path).error == "Empty question"
+    failed = answer_turn("boom", [], tmp_path)
+    assert failed.answer is None and "answering failed (RuntimeError)" in failed.error

@@ -172,6 +172,14 @@ def clear(page) -> None:
     page.wait_for_function("() => document.querySelectorAll('#qa-chat [data-testid=bot]').length === 0")
 
 
+def test_the_api_needs_a_login_too(server):
+    url, _ = server
+    for path in ("config", "gradio_api/info"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url + path, timeout=10)
+        assert e.value.code == 401, path
+
+
 def test_login_refuses_a_wrong_password_then_accepts_the_right_one(browser, server):
     url, _ = server
     context = browser.new_context(viewport={"width": 800, "height": 600})
