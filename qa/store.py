@@ -15,18 +15,19 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, QAError
 from .records import Article, Chunk
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+INDEX_FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "vectors.faiss", "bm25")
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,27 @@ def _files(folder: Path) -> list[Path]:
 
 def write_index(path: Path, manifest: dict, articles: list[Article], chunks: list[Chunk],
                 vectors: np.ndarray, vector_index, keyword_index) -> None:
-    """Write all files into a temporary folder beside `path`, then swap it in."""
-    import faiss
-
+    """Write all files into a temporary folder beside `path`, flush them to disk, then swap it in.
+    Call with `write_lock(path)` held."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        tmp.mkdir()
+        _write_files(tmp, manifest, articles, chunks, vectors, vector_index, keyword_index)
+        _swap(tmp, path)
+        _fsync(path.parent)
+    except (OSError, RuntimeError) as e:  # RuntimeError: FAISS reports failed writes this way
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise QAError(f"could not write the index at {path} ({getattr(e, 'strerror', None) or e}); the previous "
+                      "index is unchanged. Free some disk space or give --index a folder you can write to") from e
+
+
+def _write_files(tmp: Path, manifest: dict, articles, chunks, vectors: np.ndarray, vector_index,
+                 keyword_index) -> None:
+    import faiss
+
     with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
         for a in articles:
             f.write(json.dumps(asdict(a), ensure_ascii=False) + "\n")
@@ -78,12 +92,24 @@ def write_index(path: Path, manifest: dict, articles: list[Article], chunks: lis
             "checksums": {str(p.relative_to(tmp)): sha256_file(p) for p in _files(tmp)}}
     with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(full, f, indent=2, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    _swap(tmp, path)
+    for p in [*_files(tmp), tmp / MANIFEST, *(d for d in tmp.rglob("*") if d.is_dir()), tmp]:
+        _fsync(p)  # on disk before the swap, so a power cut cannot swap in half-written files
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _swap(tmp: Path, path: Path) -> None:
+    """Put the folder `tmp` in place of `path`. On Linux one atomic exchange, so a reader sees the old
+    index or the new one; elsewhere two renames, with `recover()` undoing a crash between them."""
+    if path.exists() and _exchange(tmp, path):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous index
+        return
     old = path.parent / f".{path.name}.old-{os.getpid()}"
     if path.exists():
         os.replace(path, old)
@@ -91,20 +117,86 @@ def _swap(tmp: Path, path: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two folders (Linux renameat2 RENAME_EXCHANGE). False where unsupported."""
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EXDEV, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _leftovers(path: Path) -> list[Path]:
+    """Temporary folders a killed writer left beside `path`, newest first."""
+    found = [*path.parent.glob(f".{path.name}.tmp-*"), *path.parent.glob(f".{path.name}.old-*")]
+    return sorted((p for p in found if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def recover(path: Path) -> None:
+    """Call with the write lock held. If a writer died between its two renames, put the previous index
+    back; then delete the temporary folders killed writers left behind."""
+    path = Path(path)
+    if not (path / MANIFEST).exists() and not (path.exists() and any(path.iterdir())):
+        previous = [p for p in _leftovers(path) if ".old-" in p.name and (p / MANIFEST).exists()]
+        if previous:
+            if path.exists():
+                path.rmdir()
+            os.replace(previous[0], path)
+    for p in _leftovers(path):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def check_index_folder(path: Path) -> None:
+    """Refuse to write an index over a folder that holds something else (it would be replaced)."""
+    path = Path(path)
+    if path.is_file() or (path.is_dir() and any(path.iterdir())
+                          and not any((path / n).exists() for n in (MANIFEST, *INDEX_FILES))):
+        raise QAError(f"{path} is not an index folder and is not empty; give --index a new or empty folder "
+                      "(writing the index there would replace what it holds)")
+
+
 def read_manifest(path: Path) -> dict:
     path = Path(path)
     file = path / MANIFEST
-    for _ in range(20):  # a writer may be between its two renames
-        if file.exists():
-            break
-        time.sleep(0.05)
-    else:
+    if not file.exists() and any(".old-" in p.name for p in _leftovers(path)):
+        for _ in range(20):  # a writer may be between its two renames (where renameat2 is missing)
+            time.sleep(0.05)
+            if file.exists():
+                break
+        else:
+            _try_recover(path)  # or it died there
+    if not file.exists():
         raise IndexNotFoundError(f"no index at {path} (no {MANIFEST}); build one with "
                                  f"`python -m qa ingest PATH... --index {path}`")
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise IndexCorruptError(f"{file} is damaged ({e}); rebuild the index with `python -m qa ingest`") from e
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexCorruptError(f"{file} is damaged ({e}); rebuild the index: "
+                                f"`python -m qa ingest --rebuild PATH... --index {path}`") from e
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"{file} is damaged (not a JSON object); rebuild the index: "
+                                f"`python -m qa ingest --rebuild PATH... --index {path}`")
+    return manifest
+
+
+def _try_recover(path: Path) -> None:
+    """Restore the previous index left by a writer killed mid-swap, unless a writer is at work."""
+    try:
+        with write_lock(path):
+            pass  # write_lock recovers on entry
+    except IndexLockedError:
+        pass  # the writer holding the lock will finish the swap
 
 
 def check_manifest(manifest: dict, expected: dict, path: Path) -> None:
@@ -121,7 +213,12 @@ def check_manifest(manifest: dict, expected: dict, path: Path) -> None:
 
 
 def verify_checksums(path: Path, manifest: dict) -> None:
-    for name, digest in manifest.get("checksums", {}).items():
+    """Raise IndexCorruptError unless every file listed in the manifest is there with its sha256."""
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict) or not checksums:
+        raise IndexCorruptError(f"index at {path} has no file checksums in its {MANIFEST}; rebuild it: "
+                                f"`python -m qa ingest --rebuild PATH... --index {path}`")
+    for name, digest in checksums.items():
         file = path / name
         if not file.exists() or sha256_file(file) != digest:
             what = "missing" if not file.exists() else "damaged (checksum differs)"
@@ -146,11 +243,13 @@ def read_index(path: Path, expected: dict, verify: bool = True) -> StoredIndex:
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
         vector_index = faiss.read_index(str(path / "vectors.faiss"))
         keyword_index = KeywordIndex.load(path / "bm25")
-    except (OSError, ValueError, TypeError, RuntimeError) as e:
-        raise IndexCorruptError(f"index at {path} cannot be read ({e}); rebuild it with `python -m qa ingest`") from e
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError, IndexError, AttributeError) as e:
+        raise IndexCorruptError(f"index at {path} cannot be read ({type(e).__name__}: {e}); rebuild it: "
+                                f"`python -m qa ingest --rebuild PATH... --index {path}`") from e
     if not (len(chunks) == len(vectors) == vector_index.ntotal == keyword_index.size):
         raise IndexCorruptError(f"index at {path} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
-                                f"{vector_index.ntotal} in FAISS); rebuild it with `python -m qa ingest`")
+                                f"{vector_index.ntotal} in FAISS); rebuild it: "
+                                f"`python -m qa ingest --rebuild PATH... --index {path}`")
     return StoredIndex(path, manifest, articles, chunks, vectors, vector_index, keyword_index)
 
 
@@ -167,15 +266,22 @@ def write_lock(path: Path):
     import fcntl
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.parent / f".{path.name}.lock"
-    with open(lock, "w") as f:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(lock, "w")
+    except OSError as e:
+        raise QAError(f"cannot write beside the index at {path} ({e.strerror or e}); give --index a folder "
+                      "you can write to") from e
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IndexLockedError(f"another process is writing the index at {path}; wait for it to finish "
-                                   "and try again") from None
+            raise IndexLockedError(f"another process is writing the index at {path} (it holds {lock}); wait for "
+                                   "it to finish and try again") from None
         try:
+            recover(path)
+            check_index_folder(path)
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
