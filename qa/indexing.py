@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from .boilerplate import is_boilerplate
 from .chunking import chunk_article
 from .errors import IndexNotFoundError
-from .readers import Problem, read_paths
+from .readers import Problem, ReadResult, read_paths
 from .records import Article, Chunk
 from .settings import Settings
 
@@ -65,16 +65,21 @@ def _previous(index_dir: Path, settings: Settings, rebuild: bool):
         return None
 
 
-def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLike, settings: Settings = Settings(),
+def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLike, settings: Settings | None = None,
                  embedder=None, replace: bool = False, rebuild: bool = False, progress: bool = True) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it). With `replace`, the
     index holds exactly these articles. Chunks already embedded are reused, never re-embedded."""
     from .store import write_lock
 
-    index_dir = Path(index_dir)
+    index_dir, settings = Path(index_dir), settings or Settings()
     read = read_paths(paths)
+    if not paths:
+        read = ReadResult((), (Problem("", 0, "no files or folders were given; name the articles to import"),))
     with write_lock(index_dir):
         old = _previous(index_dir, settings, rebuild)
+        if not read.articles:  # never replace an index with an empty one because every input was bad
+            return IngestReport(len(old.articles) if old else 0, len(old.chunks) if old else 0, 0, 0, 0, 0,
+                                read.problems)
         old_articles = dict(old.articles) if old else {}
         old_keys = {d: text_key(a) for d, a in old_articles.items()}
         merged: dict[str, Article] = {} if replace else dict(old_articles)
@@ -136,9 +141,9 @@ def _embed(embedder, texts: list[str], progress: bool) -> np.ndarray:
 
 
 def _default_embedder(settings: Settings):
-    from .embedding import SentenceTransformerEmbedder
+    from .index import make_embedder
 
-    return SentenceTransformerEmbedder(settings.model, settings.batch_size)
+    return make_embedder(settings)
 
 
 def _save(index_dir: Path, settings: Settings, embedder, articles, chunks, vectors, paths) -> None:
