@@ -53,20 +53,33 @@ def open_index(index_dir=DEFAULT_INDEX) -> Index:
         return index
 
 
-def clean_question(question: str) -> tuple[str, tuple[str, ...]]:
-    """The question with control characters and broken surrogates removed, shortened if huge."""
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
+EXAMPLE = "Who described the 'Club of Other'?"
+
+
+def clean_question(question: str, max_tokens: int | None = None,
+                   tokenizer: str = "cl100k_base") -> tuple[str, tuple[str, ...]]:
+    """The question with control and direction-override characters and broken surrogates removed, and
+    cut to `max_tokens` tokens (the embedding model's window) with a notice saying so."""
     if not isinstance(question, str):
         raise QAError(f"the question must be text, not {type(question).__name__}")
     q = question.encode("utf-8", "replace").decode("utf-8")
-    q = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", q)
-    q = " ".join(q.split())
-    if not re.search(r"\w", q):
-        raise QAError("Empty question: ask a question about the news, e.g. \"Who described the 'Club of Other'?\"")
-    notices = ()
-    if len(q) > MAX_QUESTION_CHARS:
-        q = q[:MAX_QUESTION_CHARS]
-        notices = (f"The question was {len(question):,} characters long; only its first {MAX_QUESTION_CHARS:,} were used.",)
-    return q, notices
+    q = " ".join(_UNPRINTABLE.sub(" ", q).split())
+    if not q:
+        raise QAError(f'Empty question: ask a question about the news, e.g. "{EXAMPLE}"')
+    if not re.search(r"[^\W_]", q):
+        raise QAError(f"The question {q[:40]!r} has no words: ask a question about the news, e.g. \"{EXAMPLE}\"")
+    cut = q[:MAX_QUESTION_CHARS]
+    if max_tokens:
+        from .tokens import truncate
+
+        cut = truncate(cut, max_tokens, tokenizer)
+    if cut == q:
+        return q, ()
+    cut = cut.rstrip()
+    notice = (f"The question was {len(question):,} characters long, more than the model reads at once; only its "
+              f"first {len(cut):,} characters were used.")
+    return cut, (notice,)
 
 
 def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None) -> Answer:
@@ -75,9 +88,11 @@ def ask(question: str, index: Index | str | os.PathLike | None = None, settings:
 
     from .answer import answer_question
 
-    q, notices = clean_question(question)
+    clean_question(question)  # a bad question fails before the index is opened
     idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
-    answer = answer_question(idx, q, settings or idx.settings)
+    settings = settings or idx.settings
+    q, notices = clean_question(question, settings.max_query_tokens, settings.tokenizer)
+    answer = answer_question(idx, q, settings)
     return replace(answer, notices=answer.notices + notices) if notices else answer
 
 
