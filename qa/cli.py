@@ -1,0 +1,136 @@
+"""Command line: `python -m qa ingest|ask|eval|info`. Every command takes --index (or QA_INDEX)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .errors import QAError
+
+
+def _index_dir(args) -> Path:
+    return Path(args.index or os.environ.get("QA_INDEX") or Path(__file__).resolve().parent.parent / "index")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa", description="Question answering over news, with cited spans.")
+    sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", help="index folder (default: index/ beside the package, or $QA_INDEX)")
+
+    ing = sub.add_parser("ingest", parents=[common], help="add articles (files or folders) to the index")
+    ing.add_argument("paths", nargs="+", help=".txt .md .json .jsonl .html files, or folders of them")
+    ing.add_argument("--rebuild", action="store_true", help="start a new index instead of adding to it")
+    ing.add_argument("--model", help="sentence-transformers model name or path (new index only)")
+    ing.add_argument("--skip-bad", action="store_true", help="exit 0 even when some input was skipped")
+    ing.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = sub.add_parser("ask", parents=[common], help="answer a question from the index")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer record as JSON")
+
+    ev = sub.add_parser("eval", parents=[common], help="score retrieval and answers on a question set")
+    ev.add_argument("questions", help="question set (JSON Lines, see ../shared/datasets/README.md)")
+    ev.add_argument("--corpus", nargs="+", help="build (and cache) an index of these files instead of using --index")
+    ev.add_argument("--json", dest="json_out", help="write all metrics and per-question results to this file")
+    ev.add_argument("--report", help="write a self-contained HTML report to this file")
+    ev.add_argument("--cache", help="folder for cached evaluation indexes (default: eval-cache/)")
+    ev.add_argument("--limit", type=int, help="only the first N questions")
+
+    sub.add_parser("info", parents=[common], help="show what the index holds")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return {"ingest": _ingest, "ask": _ask, "eval": _eval, "info": _info}[args.command](args)
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the index was left as it was before this run", file=sys.stderr)
+        return 130
+
+
+def _ingest(args) -> int:
+    from .api import ingest
+    from .settings import Settings
+
+    settings = Settings(model=args.model) if args.model else None
+    if settings is None and not args.rebuild:
+        settings = _existing_settings(_index_dir(args))
+    report = ingest(args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild)
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    if report.n_articles == 0:
+        print(f"no articles could be imported; no index was written at {_index_dir(args)}")
+    else:
+        print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
+              f"{report.embedded} chunks embedded; index {_index_dir(args)} holds {report.n_articles} articles "
+              f"in {report.n_chunks} chunks")
+    if report.problems and not args.skip_bad:
+        done = "the good articles were indexed" if report.n_articles else "nothing was indexed"
+        print(f"{len(report.problems)} problem(s): {done}; fix the input above (or pass --skip-bad to ignore "
+              "it)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _existing_settings(index_dir: Path):
+    """The settings an existing index was built with, so that ingest adds to it rather than failing."""
+    from .settings import INDEX_FIELDS, Settings
+    from .store import read_manifest
+
+    if not (index_dir / "manifest.json").exists():
+        return None
+    manifest = read_manifest(index_dir)
+    return Settings(**{k: manifest[k] for k in INDEX_FIELDS if k in manifest})
+
+
+def _ask(args) -> int:
+    from .api import ask
+
+    answer = ask(args.question, _index_dir(args))
+    if args.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:
+    """The answer with numbered citations, as plain text."""
+    lines = [f"Q: {answer.question}", ""]
+    for n in answer.notices:
+        lines.append(f"note: {n}")
+    marks = "".join(f"[{i}]" for i in range(1, len(answer.citations) + 1))
+    lines.append(f"A: {answer.answer} {marks}".rstrip())
+    for i, c in enumerate(answer.citations, 1):
+        where = ", ".join(x for x in (c.source, c.published, c.url) if x)
+        lines += ["", f"[{i}] {c.title}" + (f" ({where})" if where else ""),
+                  f"    chars {c.start}-{c.end} of {c.doc_id}:", "    " + c.quote.replace("\n", "\n    ")]
+    if answer.abstained and answer.passages:
+        lines += ["", "Closest passages:"]
+        for p in answer.passages[:3]:
+            lines.append(f"  - {p.title} [{p.doc_id} {p.start}-{p.end}]: {' '.join(p.text.split())[:200]}…")
+    return "\n".join(lines)
+
+
+def _eval(args) -> int:
+    from .evaluation import run_cli
+
+    return run_cli(args, _index_dir(args))
+
+
+def _info(args) -> int:
+    from .store import read_manifest
+
+    m = read_manifest(_index_dir(args))
+    m.pop("checksums", None)
+    print(json.dumps(m, indent=2, ensure_ascii=False))
+    return 0
