@@ -82,17 +82,27 @@ def clean_question(question: str, max_tokens: int | None = None,
     return cut, (notice,)
 
 
-def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None) -> Answer:
-    """Answer a question from the index: a short answer with cited spans, or an abstention."""
+def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None, *,
+        as_of: str | None = None) -> Answer:
+    """Answer a question from the index: a short answer with cited spans, or an abstention.
+
+    `as_of` (an ISO date, "2022-06-16") answers as on that day: articles published later are left
+    out and fresher ones weigh more. By default "now" is the date of the newest article."""
     from dataclasses import replace
 
     from .answer import answer_question
+    from .recency import day_number
 
     clean_question(question)  # a bad question fails before the index is opened
+    as_of_day = None
+    if as_of:
+        as_of_day = day_number(as_of)
+        if as_of_day is None or len(as_of) != 10:
+            raise QAError(f"as_of must be a date written YYYY-MM-DD, not {as_of!r}")
     idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
     settings = settings or idx.settings
     q, notices = clean_question(question, settings.max_query_tokens, settings.tokenizer)
-    answer = answer_question(idx, q, settings)
+    answer = answer_question(idx, q, settings, as_of_day)
     return replace(answer, notices=answer.notices + notices) if notices else answer
 
 

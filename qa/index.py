@@ -58,6 +58,35 @@ class Index:
     def doc_of(self) -> list[str]:
         return [c.doc_id for c in self.chunks]
 
+    @cached_property
+    def doc_ids(self) -> list[str]:
+        """The articles that have chunks, in chunk-table order; `doc_index` numbers chunks by this list."""
+        return list(dict.fromkeys(self.doc_of))
+
+    @cached_property
+    def doc_index(self) -> np.ndarray:
+        """For each chunk row, the number of its article in `doc_ids`."""
+        number = {d: i for i, d in enumerate(self.doc_ids)}
+        return np.fromiter((number[d] for d in self.doc_of), dtype=np.int64, count=len(self.doc_of))
+
+    @cached_property
+    def lead_rows(self) -> np.ndarray:
+        """For each article in `doc_ids`, the row of its first chunk (its lead paragraph)."""
+        lead = np.full(len(self.doc_ids), -1, dtype=np.int64)
+        starts = np.full(len(self.doc_ids), np.iinfo(np.int64).max, dtype=np.int64)
+        for row, (d, c) in enumerate(zip(self.doc_index, self.chunks)):
+            if c.start < starts[d]:
+                starts[d], lead[d] = c.start, row
+        return lead
+
+    @cached_property
+    def published_days(self) -> np.ndarray:
+        """For each article in `doc_ids`, its publication day number (NaN when unknown)."""
+        from .recency import day_number
+
+        days = [day_number(self.articles[d].published) for d in self.doc_ids]
+        return np.array([np.nan if x is None else x for x in days], dtype=np.float64)
+
     def embed_query(self, text: str) -> np.ndarray:
         from .tokens import truncate
 
