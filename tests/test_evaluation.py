@@ -115,14 +115,19 @@ def canned(index) -> dict[str, Answer]:
     }
 
 
-@pytest.fixture(scope="module")
-def result(tiny):
-    index, questions = tiny
+def evaluate_canned(index, questions: list[EvalQuestion]) -> dict:
+    """evaluate() with ask() replaced by the canned answers (answer_one is its only caller of ask())."""
     answers = canned(index)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(evaluation, "answer_one", lambda idx, q, settings=None: answers[q.id])
         mp.setattr(evaluation, "warm_up", lambda *a: None)
-        return evaluation.evaluate(index, load_questions(questions))
+        return evaluation.evaluate(index, questions)
+
+
+@pytest.fixture(scope="module")
+def result(tiny):
+    index, questions = tiny
+    return evaluate_canned(index, load_questions(questions))
 
 
 def test_metrics_over_canned_answers(result):
@@ -162,12 +167,7 @@ def test_json_has_exactly_the_metric_keys(result, tmp_path):
 
 
 def test_a_set_without_unanswerable_questions_or_abstentions_gives_null(tiny):
-    index, _ = tiny
-    answers = canned(index)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(evaluation, "answer_one", lambda idx, q, settings=None: answers[q.id])
-        mp.setattr(evaluation, "warm_up", lambda *a: None)
-        res = evaluation.evaluate(index, [EvalQuestion("q1", "Who won?", ("Alice Smith",))])
+    res = evaluate_canned(tiny[0], [EvalQuestion("q1", "Who won?", ("Alice Smith",))])
     assert res["abstain_precision"] is None and res["abstain_recall"] is None
     assert res["hit@1"] is None and res["citation_support"] is None  # no evidence or doc_ids
     assert "n/a" in evaluation.format_table(res)
