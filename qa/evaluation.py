@@ -259,11 +259,14 @@ def run_cli(args, index_dir: Path) -> int:
         from .api import open_index
 
         index = open_index(index_dir)
-    result = evaluate(index, questions, progress=True, extra_settings={"questions_file": str(args.questions)})
+    started = time.perf_counter()
+    result = evaluate(index, questions, progress=True, extra_settings={
+        "questions_file": str(args.questions), "evaluated_at": time.strftime("%Y-%m-%d %H:%M")})
     for r in result["questions"]:
         for what in r["not_in_index"]:
             print(f"warning: {r['id']}: {what} is not in the index, so it makes no passage relevant", file=sys.stderr)
     print(format_table(result))
+    print(f"answered and scored {len(questions)} questions in {time.perf_counter() - started:.1f} s")
     if args.json_out:
         write_json(result, args.json_out)
         print(f"wrote {args.json_out}")
