@@ -226,6 +226,15 @@ def test_adding_with_another_model_is_refused_not_mixed(seed_index, tmp_path):
     assert "quokka" not in load_index(seed_index).articles
 
 
+def test_ingest_without_settings_keeps_the_model_of_the_index(seed_index, tmp_path):
+    """As the web chat's upload does: no settings given, so the index's own are used, not the defaults."""
+    path = tmp_path / "index"
+    shutil.copytree(seed_index, path)
+    report = ingest([write_articles(tmp_path / "new", {"quokka": EXTRA["quokka"]})], path, progress=False)
+    assert report.added == 1 and load_index(path).manifest["model"] == "hash-64"
+    assert build_index([tmp_path / "new"], path, progress=False).n_articles == 1
+
+
 def test_an_index_of_another_format_version_names_both_versions(built):
     _, path = built
     manifest = json.loads((path / "manifest.json").read_text())
