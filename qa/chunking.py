@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .boilerplate import is_boilerplate
 from .records import Article, Chunk
@@ -61,12 +61,12 @@ def _units(text: str, count: TokenCounter, limit: int) -> list[tuple[int, int, i
     """Sentences (start, end, tokens), with sentences longer than `limit` tokens split up."""
     spans = content_sentences(text)
     units: list[tuple[int, int, int]] = []
-    for (s, e), n in zip(spans, count([text[s:e] for s, e in spans])):
+    for (s, e), n in zip(spans, count([text[s:e] for s, e in spans]), strict=True):
         if n <= limit:
             units.append((s, e, n))
             continue
         parts = _split_long(text, s, e, n, limit)
-        for (ps, pe), pn in zip(parts, count([text[ps:pe] for ps, pe in parts])):
+        for (ps, pe), pn in zip(parts, count([text[ps:pe] for ps, pe in parts]), strict=True):
             units.extend(_halve(text, ps, pe, pn, count, limit))  # a piece still too long (few spaces)
     return units
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 # A sentence ends at . ! ? (with closing quotes/brackets) followed by space and a likely start, or at a
 # Chinese/Japanese full stop, which needs no space after it (but stays inside 「…。」 unless a space follows).

@@ -1,6 +1,8 @@
 """Chunking (issue 2): every chunk is an exact span of its article, within the token limit, with the
 configured overlap of whole sentences -- on the whole realtimeqa-dev corpus and on hand-made edge cases."""
 
+from itertools import pairwise
+
 import pytest
 
 from qa.chunking import chunk_article, content_sentences
@@ -19,13 +21,13 @@ def check(article: Article, size: int, overlap: int) -> list:
     chunks = chunk_article(article, COUNT, size, overlap)
     text = article.text
     real = COUNT([c.text for c in chunks])
-    for c, n in zip(chunks, real):
+    for c, n in zip(chunks, real, strict=True):
         assert c.doc_id == article.doc_id
         assert 0 <= c.start < c.end <= len(text)
         assert text[c.start : c.end] == c.text, (article.doc_id, c.start, c.end)
         assert c.text == c.text.strip() and c.text
         assert c.n_tokens == n <= size, (article.doc_id, c.start, n)
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in pairwise(chunks):
         assert a.start < b.start and a.end < b.end
         if b.start < a.end:  # the overlap: whole sentences at the end of `a`, at most `overlap` tokens
             assert COUNT([text[b.start : a.end]])[0] <= overlap
@@ -72,7 +74,7 @@ def test_overlap_is_whole_sentences_up_to_the_setting():
     sentences = {article.text[s:e] for s, e in sentence_spans(article.text)}
     chunks = check(article, 60, 20)
     assert len(chunks) > 3
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in pairwise(chunks):
         shared = article.text[b.start : a.end]
         assert b.start < a.end, "consecutive chunks share a sentence"
         assert shared in sentences or all(p + "." in sentences for p in shared.rstrip(".").split(". "))
@@ -81,7 +83,7 @@ def test_overlap_is_whole_sentences_up_to_the_setting():
 
 def test_no_overlap_when_set_to_zero():
     chunks = check(Article("n", NUMBERED), 60, 0)
-    assert all(b.start > a.end for a, b in zip(chunks, chunks[1:]))
+    assert all(b.start > a.end for a, b in pairwise(chunks))
 
 
 def test_overlap_must_be_smaller_than_the_size():

@@ -147,7 +147,7 @@ def test_approximate_search_for_big_indexes_finds_nearly_all_true_neighbours():
     vectors, queries = unit_rows(rng, 4000, 32), unit_rows(rng, 50, 32)
     _, ids = search_vectors(build_vector_index(vectors, approx_threshold=1000), queries, 10)
     _, want = brute_force(vectors, queries, 10)
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, want)])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, want, strict=True)])
     assert recall >= 0.95
 
 

@@ -116,7 +116,7 @@ def test_the_realtimeqa_corpus_reads_as_it_is(rtqa_corpus):
     with open(rtqa_corpus, encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]
     assert [a.doc_id for a in result.articles] == [r["id"] for r in records]
-    for a, r in zip(result.articles, records):
+    for a, r in zip(result.articles, records, strict=True):
         assert a.text == r["text"]
         assert (a.title, a.url, a.published) == tuple((r.get(k) or "").strip() for k in ("title", "url", "published"))
 
