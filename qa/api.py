@@ -7,8 +7,8 @@ import re
 import threading
 from pathlib import Path
 
-from .errors import QAError
-from .index import Index, load_index
+from .errors import IndexNotFoundError, QAError
+from .index import Index, index_settings, load_index
 from .indexing import IngestReport, update_index
 from .records import Answer
 from .settings import Settings
@@ -24,16 +24,27 @@ _lock = threading.Lock()
 
 def build_index(paths, index_dir=DEFAULT_INDEX, settings: Settings | None = None, embedder=None,
                 progress: bool = True, rebuild: bool = False) -> IngestReport:
-    """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors)."""
-    return update_index(list(paths), index_dir, settings or Settings(), embedder, replace=True,
-                        rebuild=rebuild, progress=progress)
+    """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
+    Settings default to those of the existing index (so its model is kept), else to `Settings()`."""
+    return update_index(list(paths), index_dir, _settings_for(index_dir, settings, rebuild), embedder,
+                        replace=True, rebuild=rebuild, progress=progress)
 
 
 def ingest(paths, index_dir=DEFAULT_INDEX, settings: Settings | None = None, embedder=None,
            progress: bool = True, rebuild: bool = False) -> IngestReport:
-    """Add the articles under `paths` to the index at `index_dir` (creating it if needed)."""
-    return update_index(list(paths), index_dir, settings or Settings(), embedder, replace=False,
-                        rebuild=rebuild, progress=progress)
+    """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
+    to those of the existing index (so its model is kept), else to `Settings()`."""
+    return update_index(list(paths), index_dir, _settings_for(index_dir, settings, rebuild), embedder,
+                        replace=False, rebuild=rebuild, progress=progress)
+
+
+def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settings:
+    if settings is not None or rebuild:
+        return settings or Settings()
+    try:
+        return index_settings(index_dir)
+    except IndexNotFoundError:
+        return Settings()
 
 
 def open_index(index_dir=DEFAULT_INDEX) -> Index:

@@ -62,9 +62,7 @@ def _ingest(args) -> int:
     from .api import ingest
     from .settings import Settings
 
-    settings = Settings(model=args.model) if args.model else None
-    if settings is None and not args.rebuild:
-        settings = _existing_settings(_index_dir(args))
+    settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
     report = ingest(args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
@@ -80,17 +78,6 @@ def _ingest(args) -> int:
               "it)", file=sys.stderr)
         return 1
     return 0
-
-
-def _existing_settings(index_dir: Path):
-    """The settings an existing index was built with, so that ingest adds to it rather than failing."""
-    from .settings import INDEX_FIELDS, Settings
-    from .store import read_manifest
-
-    if not (index_dir / "manifest.json").exists():
-        return None
-    manifest = read_manifest(index_dir)
-    return Settings(**{k: manifest[k] for k in INDEX_FIELDS if k in manifest})
 
 
 def _ask(args) -> int:

@@ -94,15 +94,21 @@ class Index:
         return self.embedder.embed([text])
 
 
+def index_settings(index_dir: str | os.PathLike) -> Settings:
+    """The settings the index at `index_dir` was built with (IndexNotFoundError when there is none)."""
+    from .settings import INDEX_FIELDS
+    from .store import read_manifest
+
+    manifest = read_manifest(Path(index_dir))
+    try:
+        return Settings(**{k: manifest[k] for k in INDEX_FIELDS})
+    except KeyError as e:
+        raise QAError(f"index at {index_dir} has no {e} in its manifest; rebuild it: "
+                      f"`python -m qa ingest --rebuild PATH... --index {index_dir}`") from e
+
+
 def load_index(index_dir: str | os.PathLike = "index", settings: Settings | None = None, embedder=None) -> Index:
     """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
     must match them (a clear IndexMismatchError says what differs)."""
-    from .store import read_manifest
-
-    if settings is None:
-        manifest = read_manifest(Path(index_dir))
-        try:
-            settings = Settings(**{k: manifest[k] for k in ("model", "tokenizer", "chunk_tokens", "chunk_overlap")})
-        except KeyError as e:
-            raise QAError(f"index at {index_dir} has no {e} in its manifest; rebuild it") from e
+    settings = settings or index_settings(index_dir)
     return Index(read_index(Path(index_dir), settings.index_key()), settings, embedder)
