@@ -17,7 +17,7 @@ from qa.index import Index, load_index
 from qa.indexing import fingerprint, search_text
 from qa.keyword import KeywordIndex
 from qa.readers import read_paths
-from qa.retrieval import rank_chunks
+from qa.retrieval import rank_articles
 from qa.settings import Settings
 from qa.store import StoredIndex, read_index
 from qa.tokens import token_counter
@@ -63,7 +63,7 @@ def in_memory(sources, settings: Settings) -> Index:
 
 
 def rankings(index: Index) -> list[list[tuple[int, float]]]:
-    return [[(r.row, round(r.score, 9)) for r in rank_chunks(index, q, index.settings)] for q in QUESTIONS]
+    return [[(r.rows, round(r.score, 9)) for r in rank_articles(index, q, index.settings)] for q in QUESTIONS]
 
 
 # ---------------------------------------------------------------- round trip
