@@ -50,11 +50,16 @@ def score_sentence(sentence: str, weights: dict[str, float], phrases: list[str])
     return coverage + 0.2 * pair_share + 0.3 * phrase, coverage
 
 
-def gather(index, question: str, ranked: list[Ranked], n_articles: int = 8) -> list[Evidence]:
-    """Scored sentences of the best chunks of the top articles, best first; a sentence shared by
-    overlapping chunks counts once."""
+def sentence_scorer(index, question: str):
+    """A function giving (score, coverage) of a sentence for this question (see score_sentence)."""
     weights = question_terms(index, question)
     phrases = [p.lower() for p in _QUOTED.findall(question)]
+    return lambda sentence: score_sentence(sentence, weights, phrases)
+
+
+def gather(index, ranked: list[Ranked], score, n_articles: int = 8) -> list[Evidence]:
+    """Sentences of the best chunks of the top articles, scored by `score` (see sentence_scorer), best
+    first; a sentence shared by overlapping chunks counts once."""
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
     chunks = [(rank, index.chunks[row]) for rank, r in enumerate(ranked[:n_articles]) for row in r.rows]
@@ -64,7 +69,7 @@ def gather(index, question: str, ranked: list[Ranked], n_articles: int = 8) -> l
             if (c.doc_id, s) in seen:
                 continue
             seen.add((c.doc_id, s))
-            score, cov = score_sentence(text[s:e], weights, phrases)
-            out.append(Evidence(c.doc_id, s, e, text[s:e], score + 0.05 / (1 + rank), cov, rank))
+            value, cov = score(text[s:e])
+            out.append(Evidence(c.doc_id, s, e, text[s:e], value + 0.05 / (1 + rank), cov, rank))
     out.sort(key=lambda ev: (-ev.score, ev.rank, ev.start))
     return out
