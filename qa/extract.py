@@ -116,7 +116,7 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
             if weight <= 0 or not words or text.lower() in _PRONOUNS:
                 continue
             novelty = 1.0 - sum(w in qwords and w not in kind_words for w in words) / len(words)
-            if novelty < 0.5:
+            if novelty < 0.5 or all(w in qwords for w in words):  # "major US retailer" restates the question
                 continue
             near = min((abs(start - a) for a in anchors), default=200)
             score = c.evidence.score * weight * novelty * novelty * (1.0 / (1.0 + near / 60.0) + 0.5)
@@ -160,7 +160,7 @@ def _spans(info: QuestionInfo, doc, qwords: set[str]) -> list[tuple[str, int, fl
              + (_fit(info, e.text, e.label_, doc.text, e.end_char),) for e in doc.ents]
     if kind == "thing":
         spans = [(t, s, 0.5) for t, s, _ in spans if not _is_label(doc, s, _NOT_THINGS) and not is_calendar_word(t)]
-        spans += _phrases(doc, qwords)
+        spans += _phrases(doc, qwords, info.wh == "why")
     elif kind == "title":
         spans += [(m.group(1), m.start(1), 1.0) for m in _QUOTED.finditer(doc.text)]
     if info.place_kind in PLACE_KINDS:  # names spaCy may have missed ("Sri Lanka is …"), and demonyms
@@ -225,26 +225,35 @@ def _fit(info: QuestionInfo, text: str, label: str, sentence: str, end: int) -> 
     return 1.0
 
 
-def _phrases(doc, qwords: set[str]) -> list[tuple[str, int, float]]:
-    """(text, offset, weight): arguments of the verbs the question uses (more when the verb's subject is
-    also the question's), then the other noun chunks at a lower weight."""
+def _phrases(doc, qwords: set[str], why: bool = False) -> list[tuple[str, int, float]]:
+    """(text, offset, weight): arguments of the verbs the question uses (more when the verb's subject or
+    object is also the question's), what follows "because of" / "due to" for why-questions, then the
+    other noun chunks at a lower weight."""
     out = []
     for tok in doc:
-        if tok.pos_ not in ("VERB", "AUX") or not (terms(tok.lemma_) and terms(tok.lemma_)[0] in qwords):
+        if tok.pos_ not in ("VERB", "AUX") or not _stem_in(tok, qwords):
             continue
-        subj = [w for c in tok.children if c.dep_ in ("nsubj", "nsubjpass") for w in terms(_subtree(doc, c)[0])]
-        weight = 1.0 if any(w in qwords for w in subj) else 0.6
+        args = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative")]
+        known = any(w in qwords for c in args for w in terms(_subtree(doc, c)[0]))
+        weight = 1.0 if known else 0.6
         for child in tok.children:
-            heads = [child] if child.dep_ in ("dobj", "nsubjpass", "attr", "oprd", "dative") else []
+            heads = [child] if child.dep_ in ("dobj", "nsubjpass", "attr", "oprd", "dative", "nsubj") else []
             if child.dep_ in ("prep", "agent"):
                 heads = [g for g in child.children if g.dep_ == "pobj"]
             for h in heads:
-                out.append((*_subtree(doc, h), weight))
+                out.append((*_subtree(doc, h), weight * (0.8 if h.dep_ == "nsubj" else 1.0)))
                 if h.dep_ == "dobj":  # `swapping oil shipments for jet fuel`: the object's own prepositions
                     out.extend((*_subtree(doc, g), weight) for p in h.children if p.dep_ == "prep"
                                for g in p.children if g.dep_ == "pobj")
-    out += [(nc.text, nc.start_char, 0.35) for nc in doc.noun_chunks if not is_calendar_word(nc.text)]
-    return out
+    if why:
+        out += [(m.group(1), m.start(1), 1.0) for m in _CAUSE.finditer(doc.text)]
+    out += [(nc.text, nc.start_char, 0.35) for nc in doc.noun_chunks]
+    return [(t, st, w) for t, st, w in out if not is_calendar_word(t) and not _is_label(doc, st, ("DATE", "TIME"))]
+
+
+_CAUSE = re.compile(r"\b(?:because of|due to|owing to|amid|caused by|blamed on|over concerns? (?:about|over))\s+"
+                    r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,3}?)(?=[,.;:)]| and | that | which | as |$)",
+                    re.IGNORECASE)
 
 
 def _subtree(doc, head) -> tuple[str, int]:
@@ -267,7 +276,8 @@ def _as_digits(text: str) -> str:
 def best_candidates(cands: list[Candidate]) -> list[Candidate]:
     """Candidates merged by their normalised text, best first. In each article the best mention counts;
     every further article that names the candidate adds a share of its score (agreement between
-    articles); a name contained in a longer name (Borges in Julio Borges) lends it its weight."""
+    articles); a name that begins or ends a longer name (Borges in Julio Borges, JetBlue in JetBlue
+    Airways) lends it its weight."""
     per_doc: dict[str, dict[str, Candidate]] = {}
     for c in cands:
         key = _APPROX.sub("", " ".join(c.text.lower().split()))
@@ -283,7 +293,8 @@ def best_candidates(cands: list[Candidate]) -> list[Candidate]:
         total[key] = scores[0] + OTHER_DOCS * sum(scores[1:])
     names = [k for k in total if first[k].text[:1].isupper()]
     for k in sorted(names, key=len):
-        longer = [n for n in names if n != k and total[n] > 0 and re.search(rf"(?:^|\s){re.escape(k)}$", n)]
+        longer = [n for n in names if n != k and total[n] > 0
+                  and re.search(rf"(?:^{re.escape(k)}\s|\s{re.escape(k)}$)", n)]
         if longer and total[k] > 0:
             total[max(longer, key=lambda n: total[n])] += total[k]
             total[k] = 0.0
