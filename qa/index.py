@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import QAError
+from .records import Story
 from .settings import Settings
 from .store import StoredIndex, read_index
 
@@ -57,6 +58,12 @@ class Index:
     @cached_property
     def doc_of(self) -> list[str]:
         return [c.doc_id for c in self.chunks]
+
+    @cached_property
+    def story_of(self) -> dict[str, Story]:
+        """Each article's story; an article missing from stories.jsonl is a story of its own."""
+        found = {d: s for s in self.stored.stories for d in s.doc_ids}
+        return {d: found.get(d) or Story(f"story-{d}", (d,)) for d in self.articles}
 
     def embed_query(self, text: str) -> np.ndarray:
         from .tokens import truncate
