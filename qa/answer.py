@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from .duplicates import collapse_passages  # news (issue 7): copies collapsed into one result
 from .evidence import Evidence, gather
 from .extract import Candidate, best_candidates, contexts, entity_candidates, speaker_candidates
 from .question import analyse
+from .recency import prefer_recent  # news (issue 7): "latest" questions prefer newer articles
 from .records import Answer, Citation
-from .retrieval import diversify, rank_chunks, to_passages
+from .retrieval import rank_chunks
 from .settings import Settings
 
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
 def answer_question(index, question: str, settings: Settings, allowed=None) -> Answer:
-    ranked = rank_chunks(index, question, settings, allowed)
-    passages = to_passages(index, diversify(ranked, index.doc_of, settings.top_k))
+    ranked = prefer_recent(index, question, rank_chunks(index, question, settings, allowed), settings)
+    passages = collapse_passages(index, ranked, settings.top_k)
     evidence = gather(index, question, ranked)
     if not evidence or evidence[0].score < settings.abstain_below:
         return Answer(question, NOT_FOUND, True, (), passages, analyse(question).answer_type,

@@ -82,18 +82,28 @@ def clean_question(question: str, max_tokens: int | None = None,
     return cut, (notice,)
 
 
-def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None) -> Answer:
-    """Answer a question from the index: a short answer with cited spans, or an abstention."""
+def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None, *,
+        since: str | None = None, until: str | None = None, sources=None) -> Answer:
+    """Answer a question from the index: a short answer with cited spans, or an abstention.
+    `since`/`until` (YYYY-MM-DD, inclusive) and `sources` (outlet names) limit the articles used;
+    articles of unknown date are left out by a date filter (see qa/filters.py)."""
     from dataclasses import replace
 
     from .answer import answer_question
+    from .filters import make_filters, select
+    from .news import enrich
 
-    clean_question(question)  # a bad question fails before the index is opened
+    clean_question(question)  # a bad question or filter fails before the index is opened
+    filters = make_filters(since, until, sources)
     idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
     settings = settings or idx.settings
     q, notices = clean_question(question, settings.max_query_tokens, settings.tokenizer)
-    answer = answer_question(idx, q, settings)
-    return replace(answer, notices=answer.notices + notices) if notices else answer
+    chosen = select(idx.articles, idx.doc_of, filters)
+    if chosen.allowed is not None and not chosen.allowed.any():
+        return Answer(q, f"No article in the index is {filters.describe()}; widen the filters.", True,
+                      notices=chosen.notices + notices)
+    answer = enrich(idx, answer_question(idx, q, settings, chosen.allowed))
+    return replace(answer, notices=chosen.notices + answer.notices + notices)
 
 
 __all__ = ["ask", "build_index", "ingest", "load_index", "open_index"]

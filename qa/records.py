@@ -73,6 +73,10 @@ class Story:
     story_id: str
     doc_ids: tuple[str, ...]
     why: tuple[str, ...] = ()  # per article: how it joined the story ("" for the first)
+    # filled in an Answer, so that it can be shown without the index (not stored in stories.jsonl):
+    titles: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

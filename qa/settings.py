@@ -19,6 +19,8 @@ class Settings:
     rrf_k: int = 60
     max_query_tokens: int = 256
     abstain_below: float = 0.35  # evidence score under which ask() abstains (see README)
+    recency_weight: float = 0.5  # "latest" questions: score × (1 + weight · ½^(days older / half-life)), qa/recency.py
+    recency_half_life: float = 30.0  # days
 
     def index_key(self) -> dict:
         """The settings an index depends on; a loaded index must match these."""
