@@ -76,12 +76,13 @@ def outlet_keys(article: Article) -> set[str]:
     if not name:
         return set()
     keys = {_key(name)}
-    if not article.source:
+    if not article.source:  # a host: also its site's name and domain (edition.cnn.com → cnn, cnn.com)
         labels = [x for x in name.lower().split(".") if x and x != "www"]
+        suffix: list[str] = []
         while len(labels) > 1 and labels[-1] in _SUFFIXES:
-            labels.pop()
-        keys.add(_key(labels[-1]) if labels else "")
-        keys.add(_key(".".join(labels)))
+            suffix.insert(0, labels.pop())
+        if labels:
+            keys.update({_key(labels[-1]), _key(labels[-1] + "".join(suffix))})
     return keys - {""}
 
 

@@ -102,8 +102,8 @@ def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLik
 
 def _stories(merged: dict[str, Article], old, old_keys: dict):
     """The articles grouped into stories; unchanged articles keep their stories and stored fingerprints."""
-    from .stories import group_stories, rules
     from .store import read_grouping
+    from .stories import group_stories, rules
 
     previous = None
     if old and old.manifest.get("stories") == rules():
@@ -162,8 +162,8 @@ def _default_embedder(settings: Settings):
 
 def _save(index_dir: Path, settings: Settings, embedder, articles, chunks, vectors, paths, grouping) -> None:
     from .keyword import KeywordIndex
-    from .stories import rules
     from .store import write_index
+    from .stories import rules
     from .vectors import build_vector_index
 
     by_id = {a.doc_id: a for a in articles}

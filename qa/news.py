@@ -9,8 +9,8 @@ from dataclasses import replace
 from .dates import relative_note
 from .duplicates import with_copies
 from .filters import outlet
-from .records import Answer, Story
 from .recency import asks_latest
+from .records import Answer, Story
 
 
 def enrich(index, answer: Answer) -> Answer:
@@ -18,7 +18,7 @@ def enrich(index, answer: Answer) -> Answer:
     notices = [note for i, c in enumerate(citations, 1) if (note := relative_note(f"[{i}]", c.quote, c.published))]
     if citations and asks_latest(answer.question):
         newest = max((c.published for c in citations), default="")
-        notices.append("The question asks for the latest news, so newer articles were preferred"
+        notices.append("The question asks about the latest news, so newer articles were preferred"
                        + (f"; the newest cited article is of {newest}." if newest else "."))
     return replace(answer, citations=citations, stories=_stories(index, citations),
                    notices=answer.notices + tuple(notices))

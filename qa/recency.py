@@ -1,7 +1,8 @@
 """Questions about the latest news prefer newer articles.
 
 A question asking for the latest, most recent or current state ("latest", "most recent", "currently",
-"now", "so far", …) gets a recency boost: each candidate's fused score is multiplied by
+"now", "so far", …) or about recent news ("this week", "recently", "last week", "today") gets a
+recency boost: each candidate's fused score is multiplied by
 1 + weight · ½^(age / half-life), where age is how many days older its article is than the newest
 candidate article. Articles of unknown date get no boost. Other questions are ranked as before.
 """
@@ -15,7 +16,8 @@ from .dates import parse_day
 from .settings import Settings
 
 _LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|currently|current|now|nowadays|these days|so far|"
-                     r"to date|as of (?:today|now)|up to date|still)\b", re.IGNORECASE)
+                     r"to date|as of (?:today|now)|up to date|still|recent(?:ly)?|this (?:week(?:end)?|month|year)|"
+                     r"last (?:week(?:end)?|month)|today|tonight|yesterday)\b", re.IGNORECASE)
 
 
 def asks_latest(question: str) -> bool:

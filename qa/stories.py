@@ -97,7 +97,7 @@ def fingerprints(articles: Iterable[Article]) -> list[Fingerprint]:
     hashes = MinHash.bulk([[s.encode() for s in ss] for ss in sets], num_perm=NUM_PERM, hashfunc=zlib.crc32,
                           scheme=MINHASH_SCHEME)
     return [Fingerprint(a.doc_id, day_of(a.published), title_words(a.title), is_digest(a.title), LeanMinHash(m),
-                        len(ss), quote_shingles(a.text)) for a, ss, m in zip(articles, sets, hashes)]
+                        len(ss), quote_shingles(a.text)) for a, ss, m in zip(articles, sets, hashes, strict=True)]
 
 
 def fingerprint_row(fp: Fingerprint) -> dict:
@@ -135,8 +135,12 @@ business""".split())
 
 @dataclass(frozen=True)
 class Link:
-    strength: float  # for choosing among several linked stories
+    strength: float  # for choosing among several linked stories; near copies above all others
     why: str  # in words, kept in stories.jsonl
+
+    @property
+    def copy(self) -> bool:
+        return self.strength > 1.0
 
 
 def link(x: Fingerprint, y: Fingerprint, shared_quotes: int) -> Link | None:
@@ -145,12 +149,12 @@ def link(x: Fingerprint, y: Fingerprint, shared_quotes: int) -> Link | None:
     rewrite = close and not (x.digest or y.digest)
     larger = max(len(x.quotes), len(y.quotes))
     if rewrite and shared_quotes >= QUOTE_SHINGLES and shared_quotes >= QUOTE_SHARE * larger:
-        return Link(0.5 + shared_quotes / larger, f"shares quotations ({shared_quotes} quoted 5-word runs)")
+        return Link(shared_quotes / larger, f"shares quotations ({shared_quotes} quoted 5-word runs)")
     if not _same_headline(x.title_words, y.title_words, close):
         return None  # the same text under other headlines is page furniture, not the news
     j = x.minhash.jaccard(y.minhash) if x.n_shingles and y.n_shingles else 0.0
     if j >= COPY_JACCARD:
-        return Link(1.0 + j, f"near copy (Jaccard {j:.2f})")
+        return Link(1.0 + j, f"near copy (Jaccard {j:.2f})")  # j > 0 here, so copy is True
     smaller = min(x.n_shingles, y.n_shingles)
     common = j * (x.n_shingles + y.n_shingles) / (1 + j)
     if rewrite and smaller and common / smaller >= PASSAGE_CONTAINMENT:
@@ -193,19 +197,19 @@ class StoryGrouper:
     def add(self, fp: Fingerprint) -> str:
         """Place an article in the story it is linked to, else in a new story; its story id. An article
         linked to several stories only by what it quotes is a digest of them and stays alone."""
-        links: dict[str, tuple[float, str, str]] = {}  # story -> (strength, linked article, why)
+        links: dict[str, tuple[Link, str]] = {}  # story -> (strongest link into it, the article linked to)
         for other, shared in self._candidates(fp).items():
             found = link(fp, self.prints[other], shared)
             story = self.story_of[other]
-            if found and found.strength > links.get(story, (0.0,))[0]:
-                links[story] = (found.strength, other, found.why)
-        best = max(links.values(), default=None)
-        if best is None or (len(links) > 1 and best[0] < 1.0):
+            if found and (story not in links or found.strength > links[story][0].strength):
+                links[story] = (found, other)
+        best = max(links.values(), key=lambda x: x[0].strength, default=None)
+        if best is None or (len(links) > 1 and not best[0].copy):
             story = f"story-{fp.doc_id}"
             self.place(fp, story)
         else:
             story = self.story_of[best[1]]
-            self.place(fp, story, f"{best[2]} with {best[1]}")
+            self.place(fp, story, f"{best[0].why} with {best[1]}")
         return story
 
     def _candidates(self, fp: Fingerprint) -> dict[str, int]:
@@ -240,7 +244,7 @@ class Grouping:
         keep = set(doc_ids)
         stories = []
         for s in self.stories:
-            pairs = [(d, w) for d, w in zip(s.doc_ids, s.why) if d in keep]
+            pairs = [(d, w) for d, w in zip(s.doc_ids, s.why, strict=True) if d in keep]
             if pairs:
                 stories.append(Story(s.story_id, tuple(d for d, _ in pairs), tuple(w for _, w in pairs)))
         return Grouping(tuple(stories), {d: fp for d, fp in self.prints.items() if d in keep})
@@ -252,7 +256,7 @@ def group_stories(articles: Iterable[Article], previous: Grouping | None = None)
     join a story in date order (unknown dates last)."""
     articles = {a.doc_id: a for a in articles}
     previous = previous or Grouping((), {})
-    kept = {d: (s.story_id, why) for s in previous.stories for d, why in zip(s.doc_ids, s.why)
+    kept = {d: (s.story_id, why) for s in previous.stories for d, why in zip(s.doc_ids, s.why, strict=True)
             if d in articles and d in previous.prints}
     new = sorted((a for d, a in articles.items() if d not in kept),
                  key=lambda a: (day_of(a.published) is None, a.published, a.doc_id))

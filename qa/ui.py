@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from .errors import QAError
 from .dates import annotate, relative_note
+from .errors import QAError
 from .records import Answer, Article, Citation, Story
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -288,7 +288,7 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
 def _copies(item, articles: Mapping[str, Article]) -> list[Citation]:
     """The same words in the other articles that carry them (a citation's or passage's `also_in`)."""
     out = []
-    for d, (s, e) in zip(getattr(item, "also_in", ()), getattr(item, "also_spans", ())):
+    for d, (s, e) in zip(getattr(item, "also_in", ()), getattr(item, "also_spans", ()), strict=True):
         a = articles.get(d)
         if a is not None:
             out.append(Citation(d, a.label, a.url, s, e, a.text[s:e], a.source, a.published))
