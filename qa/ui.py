@@ -176,7 +176,7 @@ def message_html(turn_no: int, turn: Turn, n_words: int | None = None) -> str:
                                                   for i in range(1, len(a.citations) + 1))
         body = f'<p class="qa-answer"><strong>{text}</strong>{marks}</p>'
         if not partial:
-            body += _source_list(turn_no, a.citations, a.stories)
+            body += _source_list(turn_no, a.citations, a.stories) + _story_html(a.stories)
     notes = "" if partial else "".join(f'<p class="qa-note">{escape_line(n)}</p>' for n in a.notices)
     return f'<div class="qa-msg{"" if partial else " qa-done"}">{head}{body}{notes}</div>'
 
@@ -205,6 +205,17 @@ def _source_list(turn_no: int, citations: Sequence[Citation], stories: Sequence[
             + (f'<br><span class="qa-also">reported by {n} sources; also in{also}</span>' if n > 1 else "")
             + f'<br><span class="qa-quote">“{escape_line(annotate(c.quote, c.published), 220)}”</span></li>')
     return f'<ul class="qa-sources-list">{"".join(items)}</ul>'
+
+
+def _story_html(stories: Sequence[Story], most: int = 5) -> str:
+    """Each story of the cited articles, as the articles that tell it."""
+    out = []
+    for st in stories:
+        names = [_member_meta(stories, d, 60) for d in st.doc_ids[:most]]
+        more = f"; and {len(st.doc_ids) - most} more" if len(st.doc_ids) > most else ""
+        out.append(f'<p class="qa-meta qa-story">One story, told by {len(st.doc_ids)} articles: '
+                   f'{"; ".join(names)}{more}</p>')
+    return "".join(out)
 
 
 def _member_meta(stories: Sequence[Story], doc_id: str, limit: int) -> str:

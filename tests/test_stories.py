@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import qa.stories as stories
+from qa import cli, ui
 from qa.api import ask, ingest, load_index
 from qa.duplicates import collapse_passages, locate
 from qa.errors import IndexMismatchError
@@ -175,6 +176,9 @@ def test_the_club_of_other_quote_is_one_result_citing_both_seed_articles(seed_in
         assert other != c.doc_id and "Club of Other" in index.articles[other].text[s:e]
         assert index.articles[c.doc_id].text[c.start:c.end] == c.quote  # the span invariant still holds
     assert [len(s.doc_ids) for s in answer.stories] == [2] and all(answer.stories[0].titles)
+    shown = ui.message_html(0, ui.Turn(answer.question, answer.question, answer))
+    assert "reported by 2 sources" in shown and "One story, told by 2 articles" in shown
+    assert "Story story-" in cli.format_answer(answer) and "2 articles tell it" in cli.format_answer(answer)
 
 
 def test_collapse_keeps_distinct_passages_and_fills_the_list(seed_index):
