@@ -92,7 +92,7 @@ def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLik
             else:
                 unchanged += 1
             merged[a.doc_id] = a
-        if old and not added and not updated and len(merged) == len(old_articles):
+        if old and not added and not updated and len(merged) == len(old_articles) and _same_story_rules(old):
             return IngestReport(len(merged), len(old.chunks), 0, 0, unchanged, 0, read.problems)
         chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, old_keys, settings, embedder, progress)
         grouping = _stories(merged, old, old_keys)
@@ -100,14 +100,18 @@ def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLik
     return IngestReport(len(merged), len(chunks), added, updated, unchanged, embedded, read.problems)
 
 
+def _same_story_rules(old) -> bool:
+    from .stories import rules
+
+    return old.manifest.get("stories") == rules()
+
+
 def _stories(merged: dict[str, Article], old, old_keys: dict):
     """The articles grouped into stories; unchanged articles keep their stories and stored fingerprints."""
     from .store import read_grouping
-    from .stories import group_stories, rules
+    from .stories import group_stories
 
-    previous = None
-    if old and old.manifest.get("stories") == rules():
-        previous = read_grouping(old.path, old.stories)
+    previous = read_grouping(old.path, old.stories) if old and _same_story_rules(old) else None
     if previous is not None:
         previous = previous.keep(d for d, a in merged.items() if old_keys.get(d) == text_key(a))
     return group_stories(merged.values(), previous)

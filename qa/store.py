@@ -95,6 +95,7 @@ def _write_files(tmp: Path, manifest: dict, articles, chunks, vectors: np.ndarra
     faiss.write_index(vector_index, str(tmp / "vectors.faiss"))
     keyword_index.save(tmp / "bm25")
     full = {**manifest, "format_version": FORMAT_VERSION, "n_articles": len(articles), "n_chunks": len(chunks),
+            "n_stories": sum(len(s.doc_ids) > 1 for s in grouping.stories),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "checksums": {str(p.relative_to(tmp)): sha256_file(p) for p in _files(tmp)}}
     with open(tmp / MANIFEST, "w", encoding="utf-8") as f:

@@ -338,6 +338,7 @@ def corpus_html(manifest: Mapping, upload_note: str = "") -> str:
     """Number of articles and chunks, the model and when the index was built."""
     built = _when(str(manifest.get("built_at", "")))
     rows = [("Articles", f"{manifest.get('n_articles', 0):,}"), ("Chunks", f"{manifest.get('n_chunks', 0):,}"),
+            ("Stories told by several articles", f"{manifest.get('n_stories', 0):,}"),
             ("Model", manifest.get("model", "")), ("Built", built)]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="qa-stats">{cells}</table>' + (f'<p class="qa-meta">{escape(upload_note)}</p>' if upload_note else "")

@@ -106,6 +106,14 @@ def test_adding_articles_keeps_stories_and_fingerprints(monkeypatch):
     assert story_of(second, "copy").story_id == story_of(first, "orig").story_id
 
 
+def test_a_changed_article_that_led_a_story_does_not_rejoin_it_by_name():
+    first = group_stories([ORIGINAL, rewrite("copy", "2022-06-13")])
+    changed = replace(ORIGINAL, text="Now an article about tulips in the park.", title="Tulips")
+    second = group_stories([changed, rewrite("copy", "2022-06-13")], first.keep(["copy"]))
+    assert story_of(second, "orig").doc_ids == ("orig",) and story_of(second, "copy").doc_ids == ("copy",)
+    assert story_of(second, "orig").story_id != story_of(second, "copy").story_id
+
+
 def test_fingerprints_round_trip_through_json():
     fp = stories.fingerprints([ORIGINAL])[0]
     back = fingerprint_from_row(json.loads(json.dumps(fingerprint_row(fp))))
