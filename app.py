@@ -38,17 +38,6 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user.strip(), password
 
 
-def existing_settings(index_dir: Path):
-    """The settings the index was built with (so a custom model is kept), or None for the defaults."""
-    from qa.settings import INDEX_FIELDS, Settings
-    from qa.store import read_manifest
-
-    if not (index_dir / "manifest.json").exists():
-        return None
-    manifest = read_manifest(index_dir)
-    return Settings(**{k: manifest[k] for k in INDEX_FIELDS if k in manifest})
-
-
 def sync_index(corpus: Path, index_dir: Path) -> None:
     """Make the index hold exactly the corpus; prints what changed and any file that was skipped."""
     from qa.api import build_index
@@ -56,7 +45,7 @@ def sync_index(corpus: Path, index_dir: Path) -> None:
     if not corpus.is_dir():
         raise SystemExit(f"error: corpus folder {corpus} does not exist; pass --corpus DIR")
     print(f"Syncing index {index_dir} with corpus {corpus} …", flush=True)
-    report = build_index([corpus], index_dir, existing_settings(index_dir))
+    report = build_index([corpus], index_dir)  # keeps the model the index was built with
     for problem in report.problems:
         print(f"  skipped {problem}", file=sys.stderr)
     print(f"Index: {report.n_articles} articles in {report.n_chunks} chunks ({report.added} added, "

@@ -6,16 +6,15 @@ from .duplicates import collapse_passages  # news (issue 7): copies collapsed in
 from .evidence import Evidence, gather
 from .extract import Candidate, best_candidates, contexts, entity_candidates, speaker_candidates
 from .question import analyse
-from .recency import prefer_recent  # news (issue 7): "latest" questions prefer newer articles
 from .records import Answer, Citation
-from .retrieval import rank_chunks
+from .retrieval import rank_articles
 from .settings import Settings
 
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
-def answer_question(index, question: str, settings: Settings, allowed=None) -> Answer:
-    ranked = prefer_recent(index, question, rank_chunks(index, question, settings, allowed), settings)
+def answer_question(index, question: str, settings: Settings, as_of: int | None = None, allowed=None) -> Answer:
+    ranked = rank_articles(index, question, settings, as_of, allowed)
     passages = collapse_passages(index, ranked, settings.top_k)
     evidence = gather(index, question, ranked)
     if not evidence or evidence[0].score < settings.abstain_below:

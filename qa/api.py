@@ -7,8 +7,8 @@ import re
 import threading
 from pathlib import Path
 
-from .errors import QAError
-from .index import Index, load_index
+from .errors import IndexNotFoundError, QAError
+from .index import Index, index_settings, load_index
 from .indexing import IngestReport, update_index
 from .records import Answer
 from .settings import Settings
@@ -24,16 +24,27 @@ _lock = threading.Lock()
 
 def build_index(paths, index_dir=DEFAULT_INDEX, settings: Settings | None = None, embedder=None,
                 progress: bool = True, rebuild: bool = False) -> IngestReport:
-    """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors)."""
-    return update_index(list(paths), index_dir, settings or Settings(), embedder, replace=True,
-                        rebuild=rebuild, progress=progress)
+    """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
+    Settings default to those of the existing index (so its model is kept), else to `Settings()`."""
+    return update_index(list(paths), index_dir, _settings_for(index_dir, settings, rebuild), embedder,
+                        replace=True, rebuild=rebuild, progress=progress)
 
 
 def ingest(paths, index_dir=DEFAULT_INDEX, settings: Settings | None = None, embedder=None,
            progress: bool = True, rebuild: bool = False) -> IngestReport:
-    """Add the articles under `paths` to the index at `index_dir` (creating it if needed)."""
-    return update_index(list(paths), index_dir, settings or Settings(), embedder, replace=False,
-                        rebuild=rebuild, progress=progress)
+    """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
+    to those of the existing index (so its model is kept), else to `Settings()`."""
+    return update_index(list(paths), index_dir, _settings_for(index_dir, settings, rebuild), embedder,
+                        replace=False, rebuild=rebuild, progress=progress)
+
+
+def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settings:
+    if settings is not None or rebuild:
+        return settings or Settings()
+    try:
+        return index_settings(index_dir)
+    except IndexNotFoundError:
+        return Settings()
 
 
 def open_index(index_dir=DEFAULT_INDEX) -> Index:
@@ -83,18 +94,30 @@ def clean_question(question: str, max_tokens: int | None = None,
 
 
 def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None, *,
-        since: str | None = None, until: str | None = None, sources=None) -> Answer:
+        as_of: str | None = None, since: str | None = None, until: str | None = None, sources=None) -> Answer:
     """Answer a question from the index: a short answer with cited spans, or an abstention.
+
+    `as_of` (an ISO date, "2022-06-16") answers as on that day: articles published later are left
+    out and fresher ones weigh more. By default "now" is the date of the newest article.
     `since`/`until` (YYYY-MM-DD, inclusive) and `sources` (outlet names) limit the articles used;
-    articles of unknown date are left out by a date filter (see qa/filters.py)."""
+    a date range leaves out articles of unknown date and, without `as_of`, answers as of `until`
+    (see qa/filters.py)."""
     from dataclasses import replace
 
     from .answer import answer_question
     from .filters import make_filters, select
     from .news import enrich
+    from .recency import day_number
 
     clean_question(question)  # a bad question or filter fails before the index is opened
+    as_of_day = None
+    if as_of:
+        as_of_day = day_number(as_of)
+        if as_of_day is None or len(as_of) != 10:
+            raise QAError(f"as_of must be a date written YYYY-MM-DD, not {as_of!r}")
     filters = make_filters(since, until, sources)
+    if as_of_day is None and filters.until:
+        as_of_day = day_number(filters.until)
     idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
     settings = settings or idx.settings
     q, notices = clean_question(question, settings.max_query_tokens, settings.tokenizer)
@@ -102,7 +125,7 @@ def ask(question: str, index: Index | str | os.PathLike | None = None, settings:
     if chosen.allowed is not None and not chosen.allowed.any():
         return Answer(q, f"No article in the index is {filters.describe()}; widen the filters.", True,
                       notices=chosen.notices + notices)
-    answer = enrich(idx, answer_question(idx, q, settings, chosen.allowed))
+    answer = enrich(idx, answer_question(idx, q, settings, as_of_day, chosen.allowed))
     return replace(answer, notices=chosen.notices + answer.notices + notices)
 
 

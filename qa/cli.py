@@ -37,6 +37,8 @@ def parser() -> argparse.ArgumentParser:
                      "articles of unknown date are left out by either")
     ask.add_argument("--source", action="append", default=[], metavar="OUTLET",
                      help="only articles from this outlet (its source, or its site such as cnn); repeatable")
+    ask.add_argument("--as-of", help="answer as on this date (YYYY-MM-DD): later articles are left out, "
+                     "fresher ones weigh more")
 
     ev = sub.add_parser("eval", parents=[common], help="score retrieval and answers on a question set")
     ev.add_argument("questions", help="question set (JSON Lines, see ../shared/datasets/README.md)")
@@ -45,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", help="write a self-contained HTML report to this file")
     ev.add_argument("--cache", help="folder for cached evaluation indexes (default: eval-cache/)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
+    ev.add_argument("--model", help="embedding model of the --corpus index (hash-64: fast test embedder)")
 
     sub.add_parser("info", parents=[common], help="show what the index holds")
     return p
@@ -66,9 +69,7 @@ def _ingest(args) -> int:
     from .api import ingest
     from .settings import Settings
 
-    settings = Settings(model=args.model) if args.model else None
-    if settings is None and not args.rebuild:
-        settings = _existing_settings(_index_dir(args))
+    settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
     report = ingest(args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
@@ -86,21 +87,11 @@ def _ingest(args) -> int:
     return 0
 
 
-def _existing_settings(index_dir: Path):
-    """The settings an existing index was built with, so that ingest adds to it rather than failing."""
-    from .settings import INDEX_FIELDS, Settings
-    from .store import read_manifest
-
-    if not (index_dir / "manifest.json").exists():
-        return None
-    manifest = read_manifest(index_dir)
-    return Settings(**{k: manifest[k] for k in INDEX_FIELDS if k in manifest})
-
-
 def _ask(args) -> int:
     from .api import ask
 
-    answer = ask(args.question, _index_dir(args), since=args.since, until=args.until, sources=args.source)
+    answer = ask(args.question, _index_dir(args), as_of=args.as_of, since=args.since, until=args.until,
+                 sources=args.source)
     if args.json:
         print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
         return 0

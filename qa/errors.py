@@ -23,3 +23,7 @@ class IndexCorruptError(QAError):
 
 class IndexLockedError(QAError):
     """Another process is writing the index."""
+
+
+class QuestionSetError(QAError):
+    """A question set for the evaluation could not be read."""

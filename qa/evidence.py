@@ -50,14 +50,15 @@ def score_sentence(sentence: str, weights: dict[str, float], phrases: list[str])
     return coverage + 0.2 * pair_share + 0.3 * phrase, coverage
 
 
-def gather(index, question: str, ranked: list[Ranked], n_passages: int = 8) -> list[Evidence]:
-    """Scored sentences of the top passages, best first; a sentence shared by overlapping chunks counts once."""
+def gather(index, question: str, ranked: list[Ranked], n_articles: int = 8) -> list[Evidence]:
+    """Scored sentences of the best chunks of the top articles, best first; a sentence shared by
+    overlapping chunks counts once."""
     weights = question_terms(index, question)
     phrases = [p.lower() for p in _QUOTED.findall(question)]
     seen: set[tuple[str, int]] = set()
     out: list[Evidence] = []
-    for rank, r in enumerate(ranked[:n_passages]):
-        c = index.chunks[r.row]
+    chunks = [(rank, index.chunks[row]) for rank, r in enumerate(ranked[:n_articles]) for row in r.rows]
+    for rank, c in chunks:
         text = index.articles[c.doc_id].text
         for s, e in sentence_spans(text, c.start, c.end):
             if (c.doc_id, s) in seen:

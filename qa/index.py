@@ -60,6 +60,35 @@ class Index:
         return [c.doc_id for c in self.chunks]
 
     @cached_property
+    def doc_ids(self) -> list[str]:
+        """The articles that have chunks, in chunk-table order; `doc_index` numbers chunks by this list."""
+        return list(dict.fromkeys(self.doc_of))
+
+    @cached_property
+    def doc_index(self) -> np.ndarray:
+        """For each chunk row, the number of its article in `doc_ids`."""
+        number = {d: i for i, d in enumerate(self.doc_ids)}
+        return np.fromiter((number[d] for d in self.doc_of), dtype=np.int64, count=len(self.doc_of))
+
+    @cached_property
+    def lead_rows(self) -> np.ndarray:
+        """For each article in `doc_ids`, the row of its first chunk (its lead paragraph)."""
+        lead = np.full(len(self.doc_ids), -1, dtype=np.int64)
+        starts = np.full(len(self.doc_ids), np.iinfo(np.int64).max, dtype=np.int64)
+        for row, (d, c) in enumerate(zip(self.doc_index, self.chunks)):
+            if c.start < starts[d]:
+                starts[d], lead[d] = c.start, row
+        return lead
+
+    @cached_property
+    def published_days(self) -> np.ndarray:
+        """For each article in `doc_ids`, its publication day number (NaN when unknown)."""
+        from .recency import day_number
+
+        days = [day_number(self.articles[d].published) for d in self.doc_ids]
+        return np.array([np.nan if x is None else x for x in days], dtype=np.float64)
+
+    @cached_property
     def story_of(self) -> dict[str, Story]:
         """Each article's story; an article missing from stories.jsonl is a story of its own."""
         found = {d: s for s in self.stored.stories for d in s.doc_ids}
@@ -72,15 +101,21 @@ class Index:
         return self.embedder.embed([text])
 
 
+def index_settings(index_dir: str | os.PathLike) -> Settings:
+    """The settings the index at `index_dir` was built with (IndexNotFoundError when there is none)."""
+    from .settings import INDEX_FIELDS
+    from .store import read_manifest
+
+    manifest = read_manifest(Path(index_dir))
+    try:
+        return Settings(**{k: manifest[k] for k in INDEX_FIELDS})
+    except KeyError as e:
+        raise QAError(f"index at {index_dir} has no {e} in its manifest; rebuild it: "
+                      f"`python -m qa ingest --rebuild PATH... --index {index_dir}`") from e
+
+
 def load_index(index_dir: str | os.PathLike = "index", settings: Settings | None = None, embedder=None) -> Index:
     """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
     must match them (a clear IndexMismatchError says what differs)."""
-    from .store import read_manifest
-
-    if settings is None:
-        manifest = read_manifest(Path(index_dir))
-        try:
-            settings = Settings(**{k: manifest[k] for k in ("model", "tokenizer", "chunk_tokens", "chunk_overlap")})
-        except KeyError as e:
-            raise QAError(f"index at {index_dir} has no {e} in its manifest; rebuild it") from e
+    settings = settings or index_settings(index_dir)
     return Index(read_index(Path(index_dir), settings.index_key()), settings, embedder)

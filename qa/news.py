@@ -1,6 +1,6 @@
 """What an answer says about the news it rests on: which articles of a story carry each cited quote,
 the stories themselves, where relative dates in a quote are placed, and that newer articles were
-preferred for a question about the latest news. Called by `ask()` on the composed answer."""
+preferred for a question about recent news. Called by `ask()` on the composed answer."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from dataclasses import replace
 from .dates import relative_note
 from .duplicates import with_copies
 from .filters import outlet
-from .recency import asks_latest
+from .recency import has_time_cue
 from .records import Answer, Story
 
 
 def enrich(index, answer: Answer) -> Answer:
     citations = tuple(with_copies(index, c) for c in answer.citations)
     notices = [note for i, c in enumerate(citations, 1) if (note := relative_note(f"[{i}]", c.quote, c.published))]
-    if citations and asks_latest(answer.question):
+    if citations and has_time_cue(answer.question):
         newest = max((c.published for c in citations), default="")
-        notices.append("The question asks about the latest news, so newer articles were preferred"
+        notices.append("The question asks about recent news, so newer articles weigh more"
                        + (f"; the newest cited article is of {newest}." if newest else "."))
     return replace(answer, citations=citations, stories=_stories(index, citations),
                    notices=answer.notices + tuple(notices))

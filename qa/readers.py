@@ -162,7 +162,7 @@ def _read_text(path: Path, where: str, text: str) -> Article | Problem:
     first = lines[0].strip()
     title = ""
     if first.startswith("#"):
-        title = first.lstrip("#").strip()
+        title = re.sub(r"(^|\s)#+$", "", first.lstrip("#").strip()).strip()  # "# Title #" -> "Title"
     elif len(lines) > 1 and _heading_like(first):
         title = first
     source = ""
@@ -183,15 +183,20 @@ def _read_json(where: str, text: str, whole: bool) -> Iterator[tuple[int, Articl
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            yield e.lineno, Problem(where, e.lineno, f"invalid JSON ({e.msg}); fix the file")
-            return
+            if e.msg != "Extra data" or text.lstrip()[:1] != "{":  # else: JSON Lines saved as .json
+                yield e.lineno, Problem(where, e.lineno, f"invalid JSON ({e.msg}); fix the file")
+                return
         except (ValueError, RecursionError) as e:  # a huge integer, or nesting too deep
             yield 0, Problem(where, 0, f"JSON that cannot be read ({_why(e)}); give flat records with 'id' and 'text'")
             return
-        records = data if isinstance(data, list) else [data]
-        for i, rec in enumerate(records, 1):
-            yield 0, _from_record(rec, where, 0, f"record {i}")
-        return
+        else:
+            records = data if isinstance(data, list) else [data]
+            if not records:
+                yield 0, Problem(where, 0, "empty list: no JSON records; remove the file or add objects with "
+                                 "'id' and 'text'")
+            for i, rec in enumerate(records, 1):
+                yield 0, _from_record(rec, where, 0, f"record {i}")
+            return
     seen_any = False
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -1,43 +1,43 @@
-"""Questions about the latest news prefer newer articles.
+"""Freshness for news: a question is answered as of a date, and newer articles weigh more.
 
-A question asking for the latest, most recent or current state ("latest", "most recent", "currently",
-"now", "so far", …) or about recent news ("this week", "recently", "last week", "today") gets a
-recency boost: each candidate's fused score is multiplied by
-1 + weight · ½^(age / half-life), where age is how many days older its article is than the newest
-candidate article. Articles of unknown date get no boost. Other questions are ranked as before.
+News questions are about "now" ("this week", "recently", "latest"), and the same fact changes over
+time, so the fused retrieval score of an article is multiplied by a prior that decays with its age
+at the as-of date: `floor + (1 - floor) * exp(-age_days / tau)`. Questions with an explicit time cue
+get the lower floor (a strong preference); others a mild one. Articles published after the as-of date
+are left out. Without an as-of date the newest article in the index stands for "now".
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import replace
+from datetime import date
 
-from .dates import parse_day
-from .settings import Settings
-
-_LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|currently|current|now|nowadays|these days|so far|"
-                     r"to date|as of (?:today|now)|up to date|still|recent(?:ly)?|this (?:week(?:end)?|month|year)|"
-                     r"last (?:week(?:end)?|month)|today|tonight|yesterday)\b", re.IGNORECASE)
-
-
-def asks_latest(question: str) -> bool:
-    """True when the question asks for the latest or current state of something."""
-    return bool(_LATEST.search(question))
+TIME_CUE = re.compile(
+    r"\b(?:this|last|past|next|coming)\s+(?:week|weekend|month|year|summer|spring|fall|autumn|winter)\b"
+    r"|\brecent(?:ly)?\b|\blatest\b|\bmost recent\b|\bnow\b|\bcurrently\b|\btoday\b|\byesterday\b|\btonight\b"
+    r"|\b(?:on|last|this)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\bin recent (?:days|weeks|months)\b|\bsoon\b|\bas of\b|\bnewly\b|\bjust\b|\bthese days\b",
+    re.IGNORECASE,
+)
 
 
-def prefer_recent(index, question: str, ranked: list, settings: Settings) -> list:
-    """The ranking with newer articles boosted when the question asks for the latest news (else unchanged)."""
-    if not ranked or not asks_latest(question) or settings.recency_weight <= 0:
-        return ranked
-    days = {r.row: parse_day(index.articles[index.doc_of[r.row]].published) for r in ranked}
-    known = [d for d in days.values() if d]
-    if not known:
-        return ranked
-    newest = max(known)
-    out = []
-    for r in ranked:
-        d = days[r.row]
-        boost = 1.0 + settings.recency_weight * 0.5 ** ((newest - d).days / settings.recency_half_life) if d else 1.0
-        out.append(replace(r, score=r.score * boost))
-    out.sort(key=lambda r: (-r.score, r.row))
-    return out
+def has_time_cue(question: str) -> bool:
+    """True when the question asks about the present or the recent past ("this week", "latest", …)."""
+    return TIME_CUE.search(question) is not None
+
+
+def day_number(iso: str) -> int | None:
+    """The ISO date's day number (date.toordinal), or None when it is not a valid YYYY-MM-DD date."""
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except (TypeError, ValueError):
+        return None
+
+
+def freshness(age_days: float | None, floor: float, tau_days: float) -> float:
+    """The prior for an article `age_days` old at the as-of date; unknown ages get the value at one tau."""
+    if tau_days <= 0:
+        return 1.0
+    age = tau_days if age_days is None else max(0.0, age_days)
+    return floor + (1.0 - floor) * math.exp(-age / tau_days)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
-# A sentence ends at . ! ? (with closing quotes/brackets) followed by space and a likely start.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# A sentence ends at . ! ? (with closing quotes/brackets) followed by space and a likely start, or at a
+# Chinese/Japanese full stop, which needs no space after it (but stays inside 「…。」 unless a space follows).
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])"
+                  r"|[。！？]+(?![。！？])(?:[」』”’）)]+(?=\s+\S)|(?![」』”’）)])(?=\s*\S))")
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "st", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "prof",
     "jr", "sr", "inc", "corp", "co", "ltd", "no", "vs", "jan", "feb", "mar", "apr", "jun", "jul",
@@ -36,7 +38,10 @@ def _is_abbreviation(text: str, stop: int) -> bool:
     if not m:
         return False
     word = m.group(1).lower().strip(".")
-    return word in _ABBREV or (len(word) == 1 and word.isalpha())
+    if word == "no":  # "No. 10", but "No. It was not."
+        return bool(re.match(r"\.\s+\d", text[stop : stop + 3]))
+    initials = "." in word and all(len(p) == 1 for p in word.split("."))  # J.R.R. Tolkien, U.S.A.
+    return word in _ABBREV or initials or (len(word) == 1 and word.isalpha())
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -32,8 +32,8 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
+from .recency import day_number
 from .records import Article, Story
 
 SHINGLE_WORDS = 5
@@ -92,13 +92,6 @@ def quote_shingles(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def day_of(published: str) -> int | None:
-    try:
-        return date.fromisoformat(published[:10]).toordinal()
-    except ValueError:
-        return None
-
-
 def fingerprints(articles: Iterable[Article]) -> list[Fingerprint]:
     from datasketch import LeanMinHash, MinHash
 
@@ -106,7 +99,7 @@ def fingerprints(articles: Iterable[Article]) -> list[Fingerprint]:
     sets = [shingles(body_words(a.text[:FINGERPRINT_CHARS])) for a in articles]
     hashes = MinHash.bulk([[s.encode() for s in ss] for ss in sets], num_perm=NUM_PERM, hashfunc=zlib.crc32,
                           scheme=MINHASH_SCHEME)
-    return [Fingerprint(a.doc_id, day_of(a.published), title_words(a.title), is_digest(a.title), LeanMinHash(m),
+    return [Fingerprint(a.doc_id, day_number(a.published), title_words(a.title), is_digest(a.title), LeanMinHash(m),
                         len(ss), quote_shingles(a.text[:FINGERPRINT_CHARS]))
             for a, ss, m in zip(articles, sets, hashes, strict=True)]
 
@@ -277,7 +270,7 @@ def group_stories(articles: Iterable[Article], previous: Grouping | None = None)
     kept = {d: (s.story_id, why) for s in previous.stories for d, why in zip(s.doc_ids, s.why, strict=True)
             if d in articles and d in previous.prints}
     new = sorted((a for d, a in articles.items() if d not in kept),
-                 key=lambda a: (day_of(a.published) is None, a.published, a.doc_id))
+                 key=lambda a: (day_number(a.published) is None, a.published, a.doc_id))
     grouper = StoryGrouper()
     for d, (story, why) in kept.items():
         grouper.place(previous.prints[d], story, why)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from .errors import QAError
 
@@ -46,7 +46,8 @@ def token_counter(name: str = "cl100k_base"):
     enc = encoding(name)
 
     def count(texts: Sequence[str]) -> list[int]:
-        return [len(t) for t in enc.encode_ordinary_batch(list(texts), num_threads=2)]
+        # a plain loop: encode_ordinary_batch starts a thread pool per call, which made chunking 5x slower
+        return [len(enc.encode_ordinary(t)) for t in texts]
 
     return count
 

@@ -54,7 +54,8 @@ def test_ingest_and_ask_with_the_real_model_offline(no_network, tmp_path):
     assert no_network == [], f"tried to reach the network: {no_network}"
 
 
-@pytest.mark.parametrize("module", ["qa", "qa.cli", "qa.errors", "qa.records", "qa.settings"])
+@pytest.mark.parametrize("module", ["qa", "qa.cli", "qa.errors", "qa.records", "qa.settings", "qa.evaluation",
+                                    "qa.metrics", "qa.report"])
 def test_import_loads_nothing_heavy_and_touches_no_network(module):
     code = textwrap.dedent(f"""
         import socket, sys

@@ -41,6 +41,7 @@ def check_chunks(text: str, count, size: int, overlap: int) -> None:
         assert 0 <= c.start < c.end <= len(text)
         assert article.text[c.start : c.end] == c.text
         assert c.text.strip() and c.doc_id == "d"
+        assert c.n_tokens == count([c.text])[0] <= size
     starts = [c.start for c in chunks]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
 

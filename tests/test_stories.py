@@ -191,7 +191,8 @@ def test_the_club_of_other_quote_is_one_result_citing_both_seed_articles(seed_in
 
 def test_collapse_keeps_distinct_passages_and_fills_the_list(seed_index):
     index = load_index(seed_index)
-    ranked = [Ranked(i, 1.0 / (i + 1), 0, 0) for i in range(len(index.chunks))]
+    first_rows = {c.doc_id: i for i, c in reversed(list(enumerate(index.chunks)))}
+    ranked = [Ranked(d, (row,), 1.0 / (k + 1), 0, 0) for k, (d, row) in enumerate(first_rows.items())]
     passages = collapse_passages(index, ranked, k=10)
     assert len({p.doc_id for p in passages}) == len(passages)  # one result per article, as before
     shown = {p.doc_id for p in passages} | {d for p in passages for d in p.also_in}

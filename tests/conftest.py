@@ -1,0 +1,68 @@
+"""Shared fixtures: the bundled corpus, the evaluation data in ../shared, a seed index built with the fast
+hash embedder, and an embedder that counts what it is asked to embed."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from qa.embedding import HashEmbedder
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("QA_SHARED") or ROOT.parent / "shared")  # never copied into the repository
+
+
+class CountingEmbedder(HashEmbedder):
+    """The hash test embedder, recording every batch it embeds."""
+
+    def __init__(self, dim: int = 64):
+        super().__init__(dim)
+        self.batches: list[list[str]] = []
+
+    def embed(self, texts, progress=None):
+        self.batches.append(list(texts))
+        return super().embed(texts, progress)
+
+    @property
+    def n_texts(self) -> int:
+        return sum(len(b) for b in self.batches)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def hash_settings() -> Settings:
+    """Settings for the fast deterministic test embedder (no model download, no torch)."""
+    return Settings(model="hash-64")
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The evaluation data folder (../shared, or $QA_SHARED)."""
+    if not (SHARED / "datasets").is_dir():
+        pytest.skip(f"evaluation data not found at {SHARED}; set QA_SHARED to the shared folder")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def rtqa_corpus(shared) -> Path:
+    return shared / "datasets" / "realtimeqa-dev" / "corpus.jsonl"
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, corpus_dir, hash_settings) -> Path:
+    """An index of corpus/ built once with the hash embedder. Treat it as read-only."""
+    from qa.api import build_index
+
+    path = tmp_path_factory.mktemp("seed") / "index"
+    build_index([corpus_dir], path, hash_settings, progress=False)
+    return path
+
+
+@pytest.fixture
+def counting_embedder() -> CountingEmbedder:
+    return CountingEmbedder(64)
