@@ -113,6 +113,8 @@ def test_cli_filters(dam_index, capsys):
     assert {p["doc_id"] for p in out["passages"]} == {"cnn-june"}
     assert cli.main([*argv, "--since", "June"]) == 2
     assert "since 'June' is not a date" in capsys.readouterr().err
+    assert cli.main([*argv, "--as-of", "2022-06-15"]) == 0
+    assert {p["doc_id"] for p in json.loads(capsys.readouterr().out)["passages"]} <= {"cnn-june", "undated"}
 
 
 def test_chat_passes_its_filter_controls_to_ask(monkeypatch, tmp_path):

@@ -206,3 +206,16 @@ def test_locate_finds_reworded_quotes_and_refuses_other_text():
     s, e = locate(quote, text)
     assert text[s:e].startswith("As an opposition") and text[s:e].endswith("human rights")
     assert locate("Quokkas were counted on Rottnest Island at dawn by rangers", text) is None
+
+
+def test_the_evaluation_counts_a_collapsed_passage_relevant_through_its_copies():
+    from qa import evaluation
+    from qa.questionset import EvalQuestion
+    from qa.records import Answer, Passage
+
+    q = EvalQuestion("q", "Who?", ("A",), (), ("gold",))
+    copy = Passage("other", 0, 5, "Quote", 0.1, "Other", also_in=("gold",), also_spans=((3, 8),))
+    alone = Passage("third", 0, 5, "Quote", 0.05, "Third")
+    record = evaluation._record(q, Answer("Who?", "A", False, (), (copy, alone)), 1.0, [], [], {})
+    assert [p["relevant"] for p in record["passages"]] == [True, False]
+    assert record["passages"][0]["also_in"] == ["gold"] and record["first_relevant_rank"] == 1
