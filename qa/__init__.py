@@ -7,11 +7,11 @@ Nothing heavy is imported here: models, FAISS and spaCy load on first use.
 """
 
 from .errors import IndexMismatchError, IndexNotFoundError, QAError
-from .records import Answer, Article, Chunk, Citation, Passage
+from .records import Answer, Article, Chunk, Citation, Passage, Story
 from .settings import Settings
 
 __all__ = ["ask", "build_index", "ingest", "load_index", "Answer", "Article", "Chunk", "Citation", "Passage",
-           "Settings", "QAError", "IndexMismatchError", "IndexNotFoundError"]
+           "Story", "Settings", "QAError", "IndexMismatchError", "IndexNotFoundError"]
 
 
 def __getattr__(name: str):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from .duplicates import collapse_passages  # news (issue 7): copies collapsed into one result
 from .evidence import Evidence, gather, sentence_scorer
 from .extract import Candidate, Context, best_candidates, contexts, speaker_candidates, title_contexts, typed_candidates
 from .question import analyse
 from .records import Answer, Citation
-from .retrieval import rank_articles, to_passages
+from .retrieval import rank_articles
 from .sentences import sentence_spans
 from .settings import Settings
 
@@ -16,7 +17,7 @@ NOT_FOUND = "The corpus does not seem to answer this question. The closest passa
 
 def answer_question(index, question: str, settings: Settings, as_of: int | None = None, allowed=None) -> Answer:
     ranked = rank_articles(index, question, settings, as_of, allowed)
-    passages = to_passages(index, ranked[: settings.top_k])
+    passages = collapse_passages(index, ranked, settings.top_k)
     score = sentence_scorer(index, question)
     evidence = gather(index, ranked, score)
     info = analyse(question)

@@ -94,27 +94,39 @@ def clean_question(question: str, max_tokens: int | None = None,
 
 
 def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None, *,
-        as_of: str | None = None) -> Answer:
+        as_of: str | None = None, since: str | None = None, until: str | None = None, sources=None) -> Answer:
     """Answer a question from the index: a short answer with cited spans, or an abstention.
 
     `as_of` (an ISO date, "2022-06-16") answers as on that day: articles published later are left
-    out and fresher ones weigh more. By default "now" is the date of the newest article."""
+    out and fresher ones weigh more. By default "now" is the date of the newest article.
+    `since`/`until` (YYYY-MM-DD, inclusive) and `sources` (outlet names) limit the articles used;
+    a date range leaves out articles of unknown date and, without `as_of`, answers as of `until`
+    (see qa/filters.py)."""
     from dataclasses import replace
 
     from .answer import answer_question
+    from .filters import make_filters, select
+    from .news import enrich
     from .recency import day_number
 
-    clean_question(question)  # a bad question fails before the index is opened
+    clean_question(question)  # a bad question or filter fails before the index is opened
     as_of_day = None
     if as_of:
         as_of_day = day_number(as_of)
         if as_of_day is None or len(as_of) != 10:
             raise QAError(f"as_of must be a date written YYYY-MM-DD, not {as_of!r}")
+    filters = make_filters(since, until, sources)
+    if as_of_day is None and filters.until:
+        as_of_day = day_number(filters.until)
     idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
     settings = settings or idx.settings
     q, notices = clean_question(question, settings.max_query_tokens, settings.tokenizer)
-    answer = answer_question(idx, q, settings, as_of_day)
-    return replace(answer, notices=answer.notices + notices) if notices else answer
+    chosen = select(idx.articles, idx.doc_of, filters)
+    if chosen.allowed is not None and not chosen.allowed.any():
+        return Answer(q, f"No article in the index is {filters.describe()}; widen the filters.", True,
+                      notices=chosen.notices + notices)
+    answer = enrich(idx, answer_question(idx, q, settings, as_of_day, chosen.allowed))
+    return replace(answer, notices=chosen.notices + answer.notices + notices)
 
 
 __all__ = ["ask", "build_index", "ingest", "load_index", "open_index"]

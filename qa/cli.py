@@ -32,6 +32,13 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer a question from the index")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer record as JSON")
+    ask.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    ask.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD); "
+                     "articles of unknown date are left out by either")
+    ask.add_argument("--source", action="append", default=[], metavar="OUTLET",
+                     help="only articles from this outlet (its source, or its site such as cnn); repeatable")
+    ask.add_argument("--as-of", help="answer as on this date (YYYY-MM-DD): later articles are left out, "
+                     "fresher ones weigh more")
 
     ev = sub.add_parser("eval", parents=[common], help="score retrieval and answers on a question set")
     ev.add_argument("questions", help="question set (JSON Lines, see ../shared/datasets/README.md)")
@@ -83,7 +90,8 @@ def _ingest(args) -> int:
 def _ask(args) -> int:
     from .api import ask
 
-    answer = ask(args.question, _index_dir(args))
+    answer = ask(args.question, _index_dir(args), as_of=args.as_of, since=args.since, until=args.until,
+                 sources=args.source)
     if args.json:
         print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
         return 0
@@ -93,6 +101,8 @@ def _ask(args) -> int:
 
 def format_answer(answer) -> str:
     """The answer with numbered citations, as plain text."""
+    from .dates import annotate
+
     lines = [f"Q: {answer.question}", ""]
     for n in answer.notices:
         lines.append(f"note: {n}")
@@ -101,12 +111,31 @@ def format_answer(answer) -> str:
     for i, c in enumerate(answer.citations, 1):
         where = ", ".join(x for x in (c.source, c.published, c.url) if x)
         lines += ["", f"[{i}] {c.title}" + (f" ({where})" if where else ""),
-                  f"    chars {c.start}-{c.end} of {c.doc_id}:", "    " + c.quote.replace("\n", "\n    ")]
+                  f"    chars {c.start}-{c.end} of {c.doc_id}:",
+                  "    " + annotate(c.quote, c.published).replace("\n", "\n    ")]
+        if c.also_in:
+            lines.append(f"    reported by {c.n_sources} sources; also in: "
+                         + "; ".join(f"{d} chars {s}-{e}" for d, (s, e) in zip(c.also_in, c.also_spans, strict=True)))
+    lines += _story_lines(answer.stories)
     if answer.abstained and answer.passages:
         lines += ["", "Closest passages:"]
         for p in answer.passages[:3]:
-            lines.append(f"  - {p.title} [{p.doc_id} {p.start}-{p.end}]: {' '.join(p.text.split())[:200]}…")
+            also = f" (also in {', '.join(p.also_in)})" if p.also_in else ""
+            lines.append(f"  - {p.title} [{p.doc_id} {p.start}-{p.end}]{also}: {' '.join(p.text.split())[:200]}…")
     return "\n".join(lines)
+
+
+def _story_lines(stories) -> list[str]:
+    """Each story of the cited articles: its articles with outlet and date, and why they were grouped."""
+    lines = []
+    for st in stories:
+        lines += ["", f"Story {st.story_id}: {len(st.doc_ids)} articles tell it"]
+        for k, d in enumerate(st.doc_ids):
+            meta = ", ".join(x for x in (st.outlets[k] if st.outlets else "", st.published[k] if st.published else "") if x)
+            why = f" — {st.why[k]}" if st.why and st.why[k] else ""
+            title = st.titles[k] if st.titles else ""
+            lines.append(f"  - {d}: {title}" + (f" ({meta})" if meta else "") + why)
+    return lines
 
 
 def _eval(args) -> int:

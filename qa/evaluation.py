@@ -114,8 +114,9 @@ def _relevance(q: EvalQuestion, texts: dict[str, str], chunks_of: dict) -> tuple
 
 def _record(q: EvalQuestion, answer: Answer, ms: float, occurrences, missing: list[str], texts: dict[str, str]) -> dict:
     """Everything about one question but its retrieval scores, JSON-ready."""
-    spans = [(p.doc_id, p.start, p.end) for p in answer.passages]
-    relevant = [q.has_relevance and m.is_relevant(s, q.doc_ids, occurrences) for s in spans]
+    # a collapsed passage (issue 7) is relevant when any article carrying it is: its own or one in also_in
+    relevant = [q.has_relevance and any(m.is_relevant(s, q.doc_ids, occurrences) for s in _copies(p))
+                for p in answer.passages]
     cites = [(c.doc_id, c.start, c.end) for c in answer.citations]
     given = "" if answer.abstained else answer.answer  # the abstention message is not an answer
     scores: dict = {}
@@ -133,12 +134,17 @@ def _record(q: EvalQuestion, answer: Answer, ms: float, occurrences, missing: li
         "citations": [{**asdict(c), "exact": m.citation_is_exact(c.doc_id, c.start, c.end, c.quote, texts)}
                       for c in answer.citations],
         "passages": [{"rank": i, "doc_id": p.doc_id, "title": p.title, "start": p.start, "end": p.end,
-                      "score": p.score, "relevant": rel, "text": p.text}
+                      "score": p.score, "relevant": rel, "text": p.text, "also_in": list(p.also_in)}
                      for i, (p, rel) in enumerate(zip(answer.passages, relevant, strict=True), 1)],
         "first_relevant_rank": m.first_relevant_rank(relevant) if q.has_relevance else None,
         "not_in_index": missing,
         "scores": scores,
     }
+
+
+def _copies(p) -> list[tuple[str, int, int]]:
+    """The passage's span and the same passage's spans in the other articles that carry it."""
+    return [(p.doc_id, p.start, p.end), *((d, s, e) for d, (s, e) in zip(p.also_in, p.also_spans, strict=True))]
 
 
 # ---------------------------------------------------------------- the whole run

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import QAError
+from .records import Story
 from .settings import Settings
 from .store import StoredIndex, read_index
 
@@ -86,6 +87,12 @@ class Index:
 
         days = [day_number(self.articles[d].published) for d in self.doc_ids]
         return np.array([np.nan if x is None else x for x in days], dtype=np.float64)
+
+    @cached_property
+    def story_of(self) -> dict[str, Story]:
+        """Each article's story; an article missing from stories.jsonl is a story of its own."""
+        found = {d: s for s in self.stored.stories for d in s.doc_ids}
+        return {d: found.get(d) or Story(f"story-{d}", (d,)) for d in self.articles}
 
     def embed_query(self, text: str) -> np.ndarray:
         from .tokens import truncate

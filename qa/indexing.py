@@ -92,11 +92,29 @@ def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLik
             else:
                 unchanged += 1
             merged[a.doc_id] = a
-        if old and not added and not updated and len(merged) == len(old_articles):
+        if old and not added and not updated and len(merged) == len(old_articles) and _same_story_rules(old):
             return IngestReport(len(merged), len(old.chunks), 0, 0, unchanged, 0, read.problems)
         chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, old_keys, settings, embedder, progress)
-        _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths)
+        grouping = _stories(merged, old, old_keys)
+        _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping)
     return IngestReport(len(merged), len(chunks), added, updated, unchanged, embedded, read.problems)
+
+
+def _same_story_rules(old) -> bool:
+    from .stories import rules
+
+    return old.manifest.get("stories") == rules()
+
+
+def _stories(merged: dict[str, Article], old, old_keys: dict):
+    """The articles grouped into stories; unchanged articles keep their stories and stored fingerprints."""
+    from .store import read_grouping
+    from .stories import group_stories
+
+    previous = read_grouping(old.path, old.stories) if old and _same_story_rules(old) else None
+    if previous is not None:
+        previous = previous.keep(d for d, a in merged.items() if old_keys.get(d) == text_key(a))
+    return group_stories(merged.values(), previous)
 
 
 def _chunk_and_embed(articles: list[Article], old, old_keys: dict, settings: Settings, embedder, progress: bool):
@@ -146,14 +164,15 @@ def _default_embedder(settings: Settings):
     return make_embedder(settings)
 
 
-def _save(index_dir: Path, settings: Settings, embedder, articles, chunks, vectors, paths) -> None:
+def _save(index_dir: Path, settings: Settings, embedder, articles, chunks, vectors, paths, grouping) -> None:
     from .keyword import KeywordIndex
     from .store import write_index
+    from .stories import rules
     from .vectors import build_vector_index
 
     by_id = {a.doc_id: a for a in articles}
     keyword = KeywordIndex.build([search_text(by_id[c.doc_id], c) for c in chunks])
     manifest = {**settings.index_key(), "dim": int(vectors.shape[1]) if len(vectors) else int(embedder.dim),
                 "corpus_fingerprint": fingerprint(articles),
-                "sources": [str(Path(p).resolve()) for p in paths]}
-    write_index(index_dir, manifest, articles, chunks, vectors, build_vector_index(vectors), keyword)
+                "sources": [str(Path(p).resolve()) for p in paths], "stories": rules()}
+    write_index(index_dir, manifest, articles, chunks, vectors, build_vector_index(vectors), keyword, grouping)

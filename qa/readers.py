@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .dates import with_date
 from .records import Article
 
 TEXT_EXT = {".txt", ".md"}
@@ -72,7 +73,9 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
         for line, item in _read_file(f):
             if isinstance(item, Problem):
                 problems.append(item)
-            elif item.doc_id not in articles:
+                continue
+            item = with_date(item)  # news: publication date from metadata, URL or dateline (qa/dates.py)
+            if item.doc_id not in articles:
                 articles[item.doc_id] = item
                 first[item.doc_id] = f"{item.path}:{line}" if line else item.path
             elif replace(articles[item.doc_id], path="") != replace(item, path=""):

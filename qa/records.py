@@ -41,6 +41,9 @@ class Passage:
     text: str
     score: float
     title: str = ""
+    also_in: tuple[str, ...] = ()  # other articles carrying the same passage (collapsed duplicates)
+    also_spans: tuple[tuple[int, int], ...] = ()  # the passage's span in each of them
+    story: str = ""  # the story id of doc_id (see qa/stories.py)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,27 @@ class Citation:
     quote: str
     source: str = ""
     published: str = ""
+    also_in: tuple[str, ...] = ()  # other articles of the story that carry the same words
+    also_spans: tuple[tuple[int, int], ...] = ()  # where, in each of them
+    story: str = ""
+
+    @property
+    def n_sources(self) -> int:
+        """How many articles report the cited words ("reported by 2 sources")."""
+        return 1 + len(self.also_in)
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles that tell the same news (copies and rewrites), earliest first."""
+
+    story_id: str
+    doc_ids: tuple[str, ...]
+    why: tuple[str, ...] = ()  # per article: how it joined the story ("" for the first)
+    # filled in an Answer, so that it can be shown without the index (not stored in stories.jsonl):
+    titles: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,7 @@ class Answer:
     answer_type: str = ""
     confidence: float = 0.0
     notices: tuple[str, ...] = field(default=())
+    stories: tuple[Story, ...] = ()  # the stories of the cited articles that hold more than one article
 
     def to_dict(self) -> dict:
         return asdict(self)

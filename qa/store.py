@@ -6,6 +6,9 @@
     vectors.npy      float32 [n_chunks, dim], normalised (no pickle)
     vectors.faiss    the FAISS index over those vectors
     bm25/            the bm25s keyword index
+    stories.jsonl    one story per line: the articles that tell the same news, and why (qa/stories.py)
+    fingerprints.jsonl  one article per line: what stories were grouped by, so ingest can add articles
+                     to them without fingerprinting the corpus again
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, QAError
-from .records import Article, Chunk
+from .records import Article, Chunk, Story
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: stories.jsonl and fingerprints.jsonl
 MANIFEST = "manifest.json"
-INDEX_FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "vectors.faiss", "bm25")
+INDEX_FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "vectors.faiss", "bm25", "stories.jsonl",
+               "fingerprints.jsonl")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class StoredIndex:
     vectors: np.ndarray
     vector_index: object  # a FAISS index
     keyword_index: object  # a KeywordIndex
+    stories: tuple[Story, ...] = ()
 
 
 def sha256_file(path: Path) -> str:
@@ -56,7 +61,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def write_index(path: Path, manifest: dict, articles: list[Article], chunks: list[Chunk],
-                vectors: np.ndarray, vector_index, keyword_index) -> None:
+                vectors: np.ndarray, vector_index, keyword_index, grouping=None) -> None:
     """Write all files into a temporary folder beside `path`, flush them to disk, then swap it in.
     Call with `write_lock(path)` held."""
     path = Path(path)
@@ -65,7 +70,7 @@ def write_index(path: Path, manifest: dict, articles: list[Article], chunks: lis
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
-        _write_files(tmp, manifest, articles, chunks, vectors, vector_index, keyword_index)
+        _write_files(tmp, manifest, articles, chunks, vectors, vector_index, keyword_index, grouping)
         _swap(tmp, path)
         _fsync(path.parent)
     except (OSError, RuntimeError) as e:  # RuntimeError: FAISS reports failed writes this way
@@ -75,25 +80,34 @@ def write_index(path: Path, manifest: dict, articles: list[Article], chunks: lis
 
 
 def _write_files(tmp: Path, manifest: dict, articles, chunks, vectors: np.ndarray, vector_index,
-                 keyword_index) -> None:
+                 keyword_index, grouping=None) -> None:
     import faiss
 
-    with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
-        for a in articles:
-            f.write(json.dumps(asdict(a), ensure_ascii=False) + "\n")
-    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for c in chunks:
-            f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+    from .stories import fingerprint_row, group_stories
+
+    grouping = grouping or group_stories(articles)
+    _write_jsonl(tmp / "articles.jsonl", (asdict(a) for a in articles))
+    _write_jsonl(tmp / "chunks.jsonl", (asdict(c) for c in chunks))
+    _write_jsonl(tmp / "stories.jsonl", ({"story": s.story_id, "doc_ids": s.doc_ids, "why": s.why}
+                                         for s in grouping.stories))
+    _write_jsonl(tmp / "fingerprints.jsonl", (fingerprint_row(grouping.prints[a.doc_id]) for a in articles))
     np.save(tmp / "vectors.npy", vectors.astype(np.float32), allow_pickle=False)
     faiss.write_index(vector_index, str(tmp / "vectors.faiss"))
     keyword_index.save(tmp / "bm25")
     full = {**manifest, "format_version": FORMAT_VERSION, "n_articles": len(articles), "n_chunks": len(chunks),
+            "n_stories": sum(len(s.doc_ids) > 1 for s in grouping.stories),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "checksums": {str(p.relative_to(tmp)): sha256_file(p) for p in _files(tmp)}}
     with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(full, f, indent=2, ensure_ascii=False)
     for p in [*_files(tmp), tmp / MANIFEST, *(d for d in tmp.rglob("*") if d.is_dir()), tmp]:
         _fsync(p)  # on disk before the swap, so a power cut cannot swap in half-written files
+
+
+def _write_jsonl(file: Path, rows) -> None:
+    with open(file, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _fsync(path: Path) -> None:
@@ -243,6 +257,7 @@ def read_index(path: Path, expected: dict, verify: bool = True) -> StoredIndex:
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
         vector_index = faiss.read_index(str(path / "vectors.faiss"))
         keyword_index = KeywordIndex.load(path / "bm25")
+        stories = tuple(Story(r["story"], tuple(r["doc_ids"]), tuple(r["why"])) for r in _jsonl(path / "stories.jsonl"))
     except (OSError, ValueError, TypeError, RuntimeError, KeyError, IndexError, AttributeError) as e:
         raise IndexCorruptError(f"index at {path} cannot be read ({type(e).__name__}: {e}); rebuild it: "
                                 f"`python -m qa ingest --rebuild PATH... --index {path}`") from e
@@ -250,7 +265,19 @@ def read_index(path: Path, expected: dict, verify: bool = True) -> StoredIndex:
         raise IndexCorruptError(f"index at {path} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
                                 f"{vector_index.ntotal} in FAISS); rebuild it: "
                                 f"`python -m qa ingest --rebuild PATH... --index {path}`")
-    return StoredIndex(path, manifest, articles, chunks, vectors, vector_index, keyword_index)
+    return StoredIndex(path, manifest, articles, chunks, vectors, vector_index, keyword_index, stories)
+
+
+def read_grouping(path: Path, stories: tuple[Story, ...]):
+    """The stories of an index with the fingerprints they were grouped by (for adding articles), or None
+    when they cannot be read (the caller then groups the corpus afresh)."""
+    from .stories import Grouping, fingerprint_from_row
+
+    try:
+        prints = {r["doc_id"]: fingerprint_from_row(r) for r in _jsonl(Path(path) / "fingerprints.jsonl")}
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return Grouping(stories, prints)
 
 
 def _jsonl(file: Path) -> Iterator[dict]:

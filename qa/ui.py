@@ -13,8 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from .dates import annotate, relative_note
 from .errors import QAError
-from .records import Answer, Article, Citation
+from .records import Answer, Article, Citation, Story
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_TYPES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
@@ -129,12 +130,12 @@ def same_words(a: str, b: str, threshold: float = 0.8) -> bool:
 
 def citation_groups(citations: Sequence[Citation]) -> list[list[int]]:
     """Citation numbers (1-based) grouped so that quotes of the same words in different articles
-    (near-duplicate articles) sit together; the first number of a group is its main source."""
+    (articles of one story, or near duplicates) sit together; the first number of a group is its main source."""
     groups: list[list[int]] = []
     for i, c in enumerate(citations, 1):
         for g in groups:
             first = citations[g[0] - 1]
-            if first.doc_id != c.doc_id and same_words(first.quote, c.quote):
+            if first.doc_id != c.doc_id and (c.doc_id in first.also_in or same_words(first.quote, c.quote)):
                 g.append(i)
                 break
         else:
@@ -175,7 +176,7 @@ def message_html(turn_no: int, turn: Turn, n_words: int | None = None) -> str:
                                                   for i in range(1, len(a.citations) + 1))
         body = f'<p class="qa-answer"><strong>{text}</strong>{marks}</p>'
         if not partial:
-            body += _source_list(turn_no, a.citations)
+            body += _source_list(turn_no, a.citations, a.stories) + _story_html(a.stories)
     notes = "" if partial else "".join(f'<p class="qa-note">{escape_line(n)}</p>' for n in a.notices)
     return f'<div class="qa-msg{"" if partial else " qa-done"}">{head}{body}{notes}</div>'
 
@@ -188,18 +189,43 @@ def message_frames(turn_no: int, turn: Turn) -> Iterator[str]:
     yield message_html(turn_no, turn)
 
 
-def _source_list(turn_no: int, citations: Sequence[Citation]) -> str:
+def _source_list(turn_no: int, citations: Sequence[Citation], stories: Sequence[Story] = ()) -> str:
     items = []
     for group in citation_groups(citations):
         c = citations[group[0] - 1]
         meta = _meta(c.source, c.published)
         also = "".join(f" {cite_link('c', turn_no, j, f'[{j}]')} {_title_meta(citations[j - 1], 90)}" for j in group[1:])
+        cited = {citations[j - 1].doc_id for j in group}
+        uncited = [d for d in c.also_in if d not in cited]
+        also += "".join(f"; {_member_meta(stories, d, 90)}" for d in uncited)
+        n = len(cited) + len(uncited)
         items.append(
             f'<li>{cite_link("c", turn_no, group[0], f"[{group[0]}]")} <b>{escape_line(c.title or c.doc_id, 120)}</b>'
             + (f' <span class="qa-meta">{meta}</span>' if meta else "")
-            + (f'<br><span class="qa-also">also in{also}</span>' if also else "")
-            + f'<br><span class="qa-quote">“{escape_line(c.quote, 220)}”</span></li>')
+            + (f'<br><span class="qa-also">reported by {n} sources; also in{also}</span>' if n > 1 else "")
+            + f'<br><span class="qa-quote">“{escape_line(annotate(c.quote, c.published), 220)}”</span></li>')
     return f'<ul class="qa-sources-list">{"".join(items)}</ul>'
+
+
+def _story_html(stories: Sequence[Story], most: int = 5) -> str:
+    """Each story of the cited articles, as the articles that tell it."""
+    out = []
+    for st in stories:
+        names = [_member_meta(stories, d, 60) for d in st.doc_ids[:most]]
+        more = f"; and {len(st.doc_ids) - most} more" if len(st.doc_ids) > most else ""
+        out.append(f'<p class="qa-meta qa-story">One story, told by {len(st.doc_ids)} articles: '
+                   f'{"; ".join(names)}{more}</p>')
+    return "".join(out)
+
+
+def _member_meta(stories: Sequence[Story], doc_id: str, limit: int) -> str:
+    """An article of a story, as its title with outlet and date (the story records carry them)."""
+    for st in stories:
+        if doc_id in st.doc_ids and st.titles:
+            k = st.doc_ids.index(doc_id)
+            meta = _meta(st.outlets[k] if st.outlets else "", st.published[k] if st.published else "")
+            return escape_line(st.titles[k] or doc_id, limit) + (f" ({meta})" if meta else "")
+    return escape_line(doc_id, limit)
 
 
 def _title_meta(c: Citation, limit: int) -> str:
@@ -212,7 +238,9 @@ def _passage_list(turn_no: int, answer: Answer) -> str:
         return ""
     items = "".join(
         f'<li>{cite_link("p", turn_no, i, f"passage {i}")} <b>{escape_line(p.title or p.doc_id, 120)}</b>'
-        f'<br><span class="qa-quote">{escape_line(p.text, 220)}</span></li>'
+        + (f' <span class="qa-meta">also in {len(p.also_in)} more article{"s" if len(p.also_in) > 1 else ""}</span>'
+           if p.also_in else "")
+        + f'<br><span class="qa-quote">{escape_line(p.text, 220)}</span></li>'
         for i, p in enumerate(answer.passages[:3], 1))
     return f'<p class="qa-meta">Closest passages (they do not answer the question):</p><ul class="qa-sources-list">{items}</ul>'
 
@@ -262,7 +290,20 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
     head = (f'<p class="qa-meta">{label} for <q>{escape_line(turn.resolved, 160)}</q></p>'
             f'<p class="qa-nav">{nav}</p>')
     blocks = [_article_block(kind, i, items[i - 1], articles, first=(k == 0)) for k, i in enumerate(order)]
+    shown = {items[i - 1].doc_id for i in order}
+    blocks += [_article_block("c", 0, copy, articles, first=False) for copy in _copies(items[n - 1], articles)
+               if copy.doc_id not in shown]
     return f'<div class="qa-panel" data-current="{kind}{n}">{head}{"".join(blocks)}</div>'
+
+
+def _copies(item, articles: Mapping[str, Article]) -> list[Citation]:
+    """The same words in the other articles that carry them (a citation's or passage's `also_in`)."""
+    out = []
+    for d, (s, e) in zip(getattr(item, "also_in", ()), getattr(item, "also_spans", ()), strict=True):
+        a = articles.get(d)
+        if a is not None:
+            out.append(Citation(d, a.label, a.url, s, e, a.text[s:e], a.source, a.published))
+    return out
 
 
 def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], first: bool) -> str:
@@ -274,13 +315,16 @@ def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], fir
     meta = _meta(source, published)
     url = safe_url(getattr(item, "url", "") or (article.url if article else ""))
     link = f' <a href="{url}" target="_blank" rel="noopener noreferrer nofollow">original</a>' if url else ""
-    number = f"[{i}] " if kind == "c" else ""
+    number = f"[{i}] " if kind == "c" and i else ""
     if article is not None and article.text[item.start:item.end] == quote:
         body = highlight(article.text, [(item.start, item.end)], (item.start, item.end))
         note = ""
     else:
         body = f'<mark class="qa-current">{escape(quote)}</mark>'
         note = '<p class="qa-note">The article has changed since this answer; only the quoted words are shown.</p>'
+    dated = relative_note("this quote", quote, published) if kind == "c" else ""
+    if dated:
+        note += f'<p class="qa-note">{escape_line(dated)}</p>'
     card = (f'<div class="qa-meta">{meta or "outlet and date unknown"}{link}</div>{note}'
             f'<div class="qa-article">{body}</div>')
     if first:
@@ -294,6 +338,7 @@ def corpus_html(manifest: Mapping, upload_note: str = "") -> str:
     """Number of articles and chunks, the model and when the index was built."""
     built = _when(str(manifest.get("built_at", "")))
     rows = [("Articles", f"{manifest.get('n_articles', 0):,}"), ("Chunks", f"{manifest.get('n_chunks', 0):,}"),
+            ("Stories told by several articles", f"{manifest.get('n_stories', 0):,}"),
             ("Model", manifest.get("model", "")), ("Built", built)]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="qa-stats">{cells}</table>' + (f'<p class="qa-meta">{escape(upload_note)}</p>' if upload_note else "")

@@ -93,13 +93,14 @@ def chat_messages(turns: list[ui.Turn], last: str | None = None) -> list[dict]:
     return messages
 
 
-def answer_turn(message: str, turns: list[ui.Turn], index_dir: Path) -> ui.Turn:
+def answer_turn(message: str, turns: list[ui.Turn], index_dir: Path, filters: dict | None = None) -> ui.Turn:
+    """`filters`: the chat's date and outlet controls as keywords of `ask` (since, until, sources)."""
     from .api import ask
 
     previous = next((t.answer for t in reversed(turns) if t.answer is not None), None)
     resolved = ui.resolve_followup(message, previous)
     try:
-        return ui.Turn(message, resolved, ask(resolved, index_dir))
+        return ui.Turn(message, resolved, ask(resolved, index_dir, **(filters or {})))
     except QAError as e:
         return ui.Turn(message, resolved, None, str(e))
     except Exception as e:  # a bug, not the user's doing: say so in the chat, keep the details in the log
@@ -141,6 +142,12 @@ def _free_path(root: Path, name: str, articles) -> Path:
     return dest.resolve()
 
 
+def chat_filters(since: str | None, until: str | None, sources) -> dict:
+    """The filter controls as keywords of `ask`, leaving out those not set."""
+    found = {"since": (since or "").strip(), "until": (until or "").strip(), "sources": list(sources or [])}
+    return {k: v for k, v in found.items() if v}
+
+
 def _constant(value):
     return lambda: value
 
@@ -151,13 +158,13 @@ def build_app(index_dir: Path, upload_dir: Path):
 
     from .api import ingest, open_index
 
-    def respond(message: str, turns: list[ui.Turn]):
+    def respond(message: str, turns: list[ui.Turn], since: str = "", until: str = "", sources=None):
         if not (message or "").strip():
             yield gr.skip(), turns, gr.skip(), ""
             return
         pending = ui.Turn(message, message, None)
         yield chat_messages([*turns, pending], ui.SEARCHING), turns, gr.skip(), ""
-        turn = answer_turn(message, turns, index_dir)
+        turn = answer_turn(message, turns, index_dir, chat_filters(since, until, sources))
         turns = [*turns, turn]
         for frame in ui.message_frames(len(turns) - 1, turn):
             yield chat_messages(turns, frame), turns, gr.skip(), ""
@@ -179,7 +186,7 @@ def build_app(index_dir: Path, upload_dir: Path):
 
     def add_files(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
         if not files:
-            return gr.skip(), gr.skip(), None
+            return gr.skip(), gr.skip(), None, gr.skip()
         progress(0, desc="Saving files")
         saved, rejected = save_uploads(files, upload_dir, open_index(index_dir).articles)
         report = None
@@ -188,10 +195,16 @@ def build_app(index_dir: Path, upload_dir: Path):
                 report = ingest(saved, index_dir)
             except QAError as e:
                 rejected.append(str(e))
-        return ui.ingest_html(report, rejected, [p.name for p in saved]), corpus_info(), None
+        return (ui.ingest_html(report, rejected, [p.name for p in saved]), corpus_info(), None,
+                gr.update(choices=outlet_choices()))
 
     def corpus_info() -> str:
         return ui.corpus_html(open_index(index_dir).manifest)
+
+    def outlet_choices() -> list[str]:
+        from .filters import outlets
+
+        return outlets(open_index(index_dir).articles)
 
     def clear():
         return [], [], ui.sources_placeholder(), ""
@@ -210,6 +223,13 @@ def build_app(index_dir: Path, upload_dir: Path):
                     box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, min_width=160,
                                      elem_id="qa-question", autofocus=True, max_length=4000)
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-send")
+                with gr.Accordion("Filters: dates and outlets", open=False, elem_id="qa-filters"):
+                    with gr.Row(equal_height=True):
+                        since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, min_width=120, elem_id="qa-since")
+                        until = gr.Textbox(label="Until (YYYY-MM-DD)", max_lines=1, min_width=120, elem_id="qa-until")
+                        sources_filter = gr.Dropdown(outlet_choices(), value=[], multiselect=True, label="Outlets",
+                                                     allow_custom_value=True, min_width=160, elem_id="qa-outlets")
+                    gr.Markdown("Articles of unknown date are left out when a date is set.", elem_classes="qa-meta")
                 gr.Markdown("Try an example (the second is a follow-up to the first):")
                 with gr.Row(elem_classes="qa-examples"):
                     examples = [gr.Button(q, size="sm", min_width=120) for q in ui.EXAMPLES]
@@ -225,14 +245,15 @@ def build_app(index_dir: Path, upload_dir: Path):
                     upload_status = gr.HTML("", elem_id="qa-upload-status", js_on_load=None)
 
         chat_outputs = [chatbot, turns, sources, box]
+        chat_inputs = [box, turns, since, until, sources_filter]
         page_only = {"api_visibility": "private"}  # the page's own events; programs use qa.api or the CLI
-        box.submit(respond, [box, turns], chat_outputs, **page_only)
-        send.click(respond, [box, turns], chat_outputs, **page_only)
+        box.submit(respond, chat_inputs, chat_outputs, **page_only)
+        send.click(respond, chat_inputs, chat_outputs, **page_only)
         for b, q in zip(examples, ui.EXAMPLES, strict=True):
-            b.click(_constant(q), None, box, queue=False, **page_only).then(respond, [box, turns], chat_outputs,
+            b.click(_constant(q), None, box, queue=False, **page_only).then(respond, chat_inputs, chat_outputs,
                                                                             **page_only)
         clear_btn.click(clear, None, chat_outputs, queue=False, **page_only)
         chatbot.clear(clear, None, chat_outputs, queue=False, **page_only)
         sources.click(show_source, [turns], sources, **page_only)
-        upload.upload(add_files, [upload], [upload_status, stats, upload], **page_only)
+        upload.upload(add_files, [upload], [upload_status, stats, upload, sources_filter], **page_only)
     return demo

@@ -209,6 +209,7 @@ def test_example_question_streams_a_cited_answer_with_highlighted_source(session
     assert "Borges" in answer.locator(".qa-answer").inner_text()
     assert re.search(r"Julio Borges\s*\[1\]\s*\[2\]", text)
     assert "also in" in text  # the two articles quote the same words
+    assert "reported by 2 sources" in text  # one story told twice (issue 7)
     assert answer.locator("a.qa-cite", has_text="[1]").count() >= 1
     mark = page.locator("#qa-sources mark.qa-current").first
     mark.wait_for()
@@ -316,6 +317,22 @@ def test_article_markup_is_shown_as_text_and_never_runs(session, server, tmp_pat
     shot(page, "10-markup-shown-literally")
 
 
+def test_date_filter_in_the_chat(session):
+    page = session
+    clear(page)
+    page.click("#qa-filters button")  # open the accordion
+    since = page.locator("#qa-since textarea, #qa-since input").first
+    since.fill("2030-01-01")
+    ask(page, "Who described the 'Club of Other'?")
+    text = last_answer(page).inner_text()
+    assert "No article in the index is published on or after 2030-01-01" in text
+    assert "with no known date were left out by the date filter" in text
+    shot(page, "11-date-filter")
+    since.fill("")
+    ask(page, "Who described the 'Club of Other'?")
+    assert "Borges" in last_answer(page).locator(".qa-answer").inner_text()
+
+
 def test_phone_sized_window(browser, server, session):
     url, _ = server
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
@@ -329,8 +346,8 @@ def test_phone_sized_window(browser, server, session):
     assert panel["y"] >= chat["y"] + chat["height"] - 1  # the sources panel stacks below the chat
     last_answer(page).locator("a.qa-cite", has_text="[2]").first.tap()
     page.wait_for_function("() => document.querySelector('#qa-sources h3')?.innerText.startsWith('[2]')")
-    page.screenshot(path=str(ARTIFACTS / "11-phone.png"), full_page=False)
-    shot(page, "12-phone-full")
+    page.screenshot(path=str(ARTIFACTS / "12-phone.png"), full_page=False)
+    shot(page, "13-phone-full")
     context.close()
 
 

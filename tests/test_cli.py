@@ -107,7 +107,7 @@ def test_qa_index_in_a_child_process(seed_index, tmp_path, new_folder):
 def test_info_shows_the_manifest_without_checksums(seed_index, capsys):
     assert cli.main(["info", "--index", str(seed_index)]) == 0
     manifest = json.loads(capsys.readouterr().out)
-    assert manifest["model"] == "hash-64" and manifest["n_articles"] == 2 and manifest["format_version"] == 1
+    assert manifest["model"] == "hash-64" and manifest["n_articles"] == 2 and manifest["format_version"] == 2
     assert {"dim", "tokenizer", "chunk_tokens", "chunk_overlap", "corpus_fingerprint", "n_chunks"} <= set(manifest)
     assert "checksums" not in manifest
 

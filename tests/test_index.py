@@ -49,6 +49,7 @@ def built(tmp_path, corpus_dir, hash_settings):
 def in_memory(sources, settings: Settings) -> Index:
     """The same index made in memory, never saved: what loading must give back."""
     from qa.index import make_embedder
+    from qa.stories import group_stories
 
     articles = {a.doc_id: a for a in read_paths(sources).articles}
     count = token_counter(settings.tokenizer)
@@ -58,7 +59,7 @@ def in_memory(sources, settings: Settings) -> Index:
     embedder = make_embedder(settings)
     vectors = embedder.embed(texts)
     stored = StoredIndex(Path("."), {}, articles, chunks, vectors, build_vector_index(vectors),
-                         KeywordIndex.build(texts))
+                         KeywordIndex.build(texts), group_stories(articles.values()).stories)
     return Index(stored, settings, embedder)
 
 
@@ -99,7 +100,7 @@ def test_saving_again_writes_the_same_files(built, tmp_path, hash_settings):
 def test_manifest_says_how_the_index_was_built(built, hash_settings):
     sources, path = built
     manifest = load_index(path).manifest
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2  # 2: stories.jsonl and fingerprints.jsonl (issue 7)
     assert {k: manifest[k] for k in hash_settings.index_key()} == hash_settings.index_key()
     assert manifest["dim"] == 64 and manifest["n_articles"] == 4
     assert manifest["corpus_fingerprint"] == fingerprint(read_paths(sources).articles)
@@ -239,7 +240,7 @@ def test_an_index_of_another_format_version_names_both_versions(built):
     _, path = built
     manifest = json.loads((path / "manifest.json").read_text())
     (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
-    with pytest.raises(IndexMismatchError, match=r"format version 99, this program reads version 1; rebuild it: "
+    with pytest.raises(IndexMismatchError, match=r"format version 99, this program reads version 2; rebuild it: "
                                                  r"`python -m qa ingest --rebuild"):
         load_index(path)
 
