@@ -21,7 +21,7 @@ def answer_question(index, question: str, settings: Settings, as_of: int | None 
     score = sentence_scorer(index, question)
     evidence = gather(index, ranked, score)
     info = analyse(question)
-    if not evidence or evidence[0].score < settings.abstain_below:
+    if _unsupported(evidence, ranked, settings):
         return Answer(question, NOT_FOUND, True, (), passages, info.answer_type,
                       round(evidence[0].coverage, 4) if evidence else 0.0)
     ctxs = contexts(evidence, index.articles)
@@ -40,6 +40,15 @@ def answer_question(index, question: str, settings: Settings, as_of: int | None 
     ev = evidence[0]
     return Answer(question, ev.text, False, (_cite(index, ev.doc_id, ev.start, ev.end),), passages,
                   info.answer_type, round(ev.coverage, 4))
+
+
+def _unsupported(evidence: list[Evidence], ranked, settings: Settings) -> bool:
+    """True when the corpus does not seem to answer: hardly any of the question's words in any sentence,
+    or few of them while no passage is near the question in meaning."""
+    if not evidence or evidence[0].score < settings.abstain_floor:
+        return True
+    similarity = max((r.similarity for r in ranked[:3]), default=0.0)
+    return evidence[0].score < settings.abstain_below and similarity < settings.abstain_similarity
 
 
 def _citations(index, top: Candidate, ctxs: list[Context], evidence: list[Evidence], score) -> tuple[Citation, ...]:

@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", help="write a self-contained HTML report to this file")
     ev.add_argument("--cache", help="folder for cached evaluation indexes (default: eval-cache/)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
+    ev.add_argument("--ignore-dates", action="store_true",
+                    help="answer every question as of now, not as of the date it was asked (its `date` field)")
     ev.add_argument("--model", help="embedding model of the --corpus index (hash-64: fast test embedder)")
 
     sub.add_parser("info", parents=[common], help="show what the index holds")

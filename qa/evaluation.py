@@ -64,33 +64,35 @@ def corpus_index(paths, cache_dir: Path, settings: Settings, progress: bool = Tr
 
 # ---------------------------------------------------------------- answering
 
-def answer_one(index, question: EvalQuestion, settings: Settings | None = None) -> Answer:
-    """The system's answer to one evaluation question: the single place the evaluation calls ask()."""
+def answer_one(index, question: EvalQuestion, settings: Settings | None = None, use_dates: bool = True) -> Answer:
+    """The system's answer to one evaluation question: the single place the evaluation calls ask().
+    With `use_dates`, a question with a `date` is answered as on that day (see ask(as_of=))."""
     from .api import ask
 
-    return ask(question.question, index, settings)
+    return ask(question.question, index, settings, as_of=question.date if use_dates and question.date else None)
 
 
-def warm_up(index, question: EvalQuestion, settings: Settings | None) -> None:
+def warm_up(index, question: EvalQuestion, settings: Settings | None, use_dates: bool = True) -> None:
     """Load what the first timed questions would otherwise pay for: one untimed ask() (embedding model,
     caches), and spaCy, which ask() loads only for some kinds of question."""
     from .nlp import parse
 
-    answer_one(index, question, settings)
+    answer_one(index, question, settings, use_dates)
     parse(["Warm-up."])
 
 
-def _timed_answers(index, questions: list[EvalQuestion], settings, progress: bool) -> list[tuple[Answer, float]]:
+def _timed_answers(index, questions: list[EvalQuestion], settings, progress: bool,
+                   use_dates: bool = True) -> list[tuple[Answer, float]]:
     """(answer, milliseconds) per question, after the warm-up."""
     from tqdm import tqdm
 
     if questions:
-        warm_up(index, questions[0], settings)
+        warm_up(index, questions[0], settings, use_dates)
     out = []
     for q in tqdm(questions, desc="Answering questions", unit="q", disable=not progress, file=sys.stderr):
         t0 = time.perf_counter()
         try:
-            answer = answer_one(index, q, settings)
+            answer = answer_one(index, q, settings, use_dates)
         except QAError as e:
             raise QAError(f"question {q.id!r} could not be asked: {e}") from e
         out.append((answer, (time.perf_counter() - t0) * 1000))
@@ -150,14 +152,14 @@ def _copies(p) -> list[tuple[str, int, int]]:
 # ---------------------------------------------------------------- the whole run
 
 def evaluate(index, questions: list[EvalQuestion], settings: Settings | None = None, progress: bool = False,
-             extra_settings: dict | None = None) -> dict:
+             extra_settings: dict | None = None, use_dates: bool = True) -> dict:
     """Answer and score every question; the result dict described at the top of this module."""
     texts = {d: a.text for d, a in index.articles.items()}
     chunks_of: dict[str, list[tuple[int, int]]] = {}
     for c in index.chunks:
         chunks_of.setdefault(c.doc_id, []).append((c.start, c.end))
     records, judged = [], {}
-    for q, (answer, ms) in zip(questions, _timed_answers(index, questions, settings, progress), strict=True):
+    for q, (answer, ms) in zip(questions, _timed_answers(index, questions, settings, progress, use_dates), strict=True):
         occurrences, judged[q.id], missing = _relevance(q, texts, chunks_of)
         records.append(_record(q, answer, ms, occurrences, missing, texts))
     _add_retrieval_scores(records, judged)
@@ -165,7 +167,9 @@ def evaluate(index, questions: list[EvalQuestion], settings: Settings | None = N
     return {**aggregate(records), "n_questions": len(records), "n_articles": len(index.articles),
             "settings": {**asdict(used), "index": str(index.path),
                          "corpus_fingerprint": index.manifest.get("corpus_fingerprint", ""),
-                         "max_answer_words": m.MAX_ANSWER_WORDS, **(extra_settings or {})},
+                         "max_answer_words": m.MAX_ANSWER_WORDS,
+                         "as_of": "each question's date" if use_dates else "none (dates ignored)",
+                         **(extra_settings or {})},
             "questions": records}
 
 
@@ -266,12 +270,13 @@ def run_cli(args, index_dir: Path) -> int:
 
         index = open_index(index_dir)
     started = time.perf_counter()
-    result = evaluate(index, questions, progress=True, extra_settings={
+    result = evaluate(index, questions, progress=True, use_dates=not args.ignore_dates, extra_settings={
         "questions_file": str(args.questions), "evaluated_at": time.strftime("%Y-%m-%d %H:%M")})
     for r in result["questions"]:
         for what in r["not_in_index"]:
             print(f"warning: {r['id']}: {what} is not in the index, so it makes no passage relevant", file=sys.stderr)
     print(format_table(result))
+    print(f"as of: {result['settings']['as_of']}")
     print(f"answered and scored {len(questions)} questions in {time.perf_counter() - started:.1f} s")
     if args.json_out:
         write_json(result, args.json_out)

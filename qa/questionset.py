@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +61,11 @@ def parse_question(line: str) -> EvalQuestion:
         raise ValueError(f"not valid JSON ({e.msg} at column {e.colno})") from None
     if not isinstance(rec, dict):
         raise ValueError(f"expected a JSON object with id, question and answers, got {type(rec).__name__}")
+    date = _text(rec, "date", False)
+    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise ValueError(f'"date" must be written YYYY-MM-DD, got {json.dumps(date, ensure_ascii=False)[:40]}')
     return EvalQuestion(_text(rec, "id", True), _text(rec, "question", True), _texts(rec, "answers", True),
-                        _texts(rec, "evidence"), _texts(rec, "doc_ids"), _text(rec, "date", False))
+                        _texts(rec, "evidence"), _texts(rec, "doc_ids"), date)
 
 
 def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:

@@ -36,6 +36,7 @@ class Ranked:
     dense_rank: int  # 0 = not among the dense candidates
     keyword_rank: int  # 0 = not among the keyword candidates
     lead_rank: int = 0  # 0 = its lead chunk is not among the keyword candidates
+    similarity: float = 0.0  # cosine similarity of its chunk nearest to the question (0 if not a dense candidate)
 
     @property
     def row(self) -> int:
@@ -94,7 +95,8 @@ def rank_articles(index, question: str, settings: Settings, as_of: int | None = 
         if too_new.any():
             keep = ~too_new[doc_index]
             allowed = keep if allowed is None else (allowed & keep)
-    dense_rows = _dense_rows(index, question, settings, allowed)
+    dense_rows, dense_sims = _dense_rows(index, question, settings, allowed)
+    similarity = dict(zip((int(d) for d in doc_index[dense_rows][::-1]), (float(x) for x in dense_sims[::-1])))
     kw_scores = index.keyword_index.scores(keyword_query(question))
     kw_rows = top_rows(kw_scores, settings.candidates, allowed)
     doc_kw = np.zeros(n_docs, dtype=np.float32)
@@ -114,16 +116,18 @@ def rank_articles(index, question: str, settings: Settings, as_of: int | None = 
     ranks = [_ranks(li) for li in lists]
     best = _best_chunks(doc_index, dense_rows, kw_rows, settings.rrf_k)
     return [Ranked(index.doc_ids[d], best.get(d) or (int(index.lead_rows[d]),), round(fused[d], 6),
-                   ranks[0].get(d, 0), ranks[1].get(d, 0), ranks[2].get(d, 0)) for d in order]
+                   ranks[0].get(d, 0), ranks[1].get(d, 0), ranks[2].get(d, 0), similarity.get(d, 0.0)) for d in order]
 
 
-def _dense_rows(index, question: str, settings: Settings, allowed: np.ndarray | None) -> np.ndarray:
-    """Chunk rows nearest to the question, best first (only allowed rows)."""
+def _dense_rows(index, question: str, settings: Settings, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk rows nearest to the question, best first (only allowed rows), and their cosine similarities."""
     qv = index.embed_query(question)
     k = settings.dense_candidates if allowed is None else min(len(allowed), settings.dense_candidates * 4)
-    _, ids = search_vectors(index.vector_index, qv, k)
-    rows = ids[0][ids[0] >= 0]
-    return rows[allowed[rows]][: settings.dense_candidates] if allowed is not None else rows
+    sims, ids = search_vectors(index.vector_index, qv, k)
+    keep = ids[0] >= 0
+    if allowed is not None:
+        keep &= allowed[np.maximum(ids[0], 0)]
+    return ids[0][keep][: settings.dense_candidates], sims[0][keep][: settings.dense_candidates]
 
 
 def _best_chunks(doc_index: np.ndarray, dense_rows: np.ndarray, kw_rows: np.ndarray, k: int,

@@ -23,7 +23,12 @@ class Settings:
     recency_floor_cue: float = 0.2  # freshness floor for questions with a time cue ("this week", "latest")
     recency_floor: float = 0.5  # freshness floor for other questions
     max_query_tokens: int = 256
-    abstain_below: float = 0.35  # evidence score under which ask() abstains (see README)
+    # Abstention (calibrated on the dev sets, see README): ask() says the corpus does not answer when the
+    # best evidence sentence scores under abstain_floor, or under abstain_below while no passage of the
+    # top articles comes near the question in meaning (cosine under abstain_similarity).
+    abstain_floor: float = 0.2
+    abstain_below: float = 0.45
+    abstain_similarity: float = 0.35
 
     def index_key(self) -> dict:
         """The settings an index depends on; a loaded index must match these."""
