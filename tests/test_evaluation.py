@@ -119,7 +119,7 @@ def evaluate_canned(index, questions: list[EvalQuestion]) -> dict:
     """evaluate() with ask() replaced by the canned answers (answer_one is its only caller of ask())."""
     answers = canned(index)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(evaluation, "answer_one", lambda idx, q, settings=None: answers[q.id])
+        mp.setattr(evaluation, "answer_one", lambda idx, q, settings=None, use_dates=True: answers[q.id])
         mp.setattr(evaluation, "warm_up", lambda *a: None)
         return evaluation.evaluate(index, questions)
 
