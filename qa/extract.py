@@ -105,7 +105,8 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
     from .nlp import parse
 
     qwords = set(terms(info.text))
-    kind_words = set(terms(" ".join(info.type_words)))  # "Yellowstone National Park" may repeat "national park"
+    # "Yellowstone National Park" may repeat "national park", and "six months" the unit of "how many months"
+    kind_words = set(terms(" ".join((*info.type_words, info.unit))))
     out = []
     for c, doc in zip(ctxs, parse([c.text for c in ctxs])):
         anchors = [t.idx for t in doc if terms(t.text) and terms(t.text)[0] in qwords]
@@ -116,7 +117,7 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
             if weight <= 0 or not words or text.lower() in _PRONOUNS:
                 continue
             novelty = 1.0 - sum(w in qwords and w not in kind_words for w in words) / len(words)
-            if novelty < 0.5 or all(w in qwords for w in words):  # "major US retailer" restates the question
+            if novelty < 0.5 or all(w in qwords for w in words) or _describes(text, info):
                 continue
             near = min((abs(start - a) for a in anchors), default=200)
             score = c.evidence.score * weight * novelty * novelty * (1.0 / (1.0 + near / 60.0) + 0.5)
@@ -129,6 +130,13 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
             out.append(Candidate(_as_digits(text) if info.answer_type == "number" else text, c.evidence.doc_id,
                                  c.start, c.end, score, not c.is_title))
     return out
+
+
+def _describes(text: str, info: QuestionInfo) -> bool:
+    """True for a common-noun phrase ending in the asked noun ("the wildly popular South Korean show" for
+    "which show"): a description of the answer, not its name (unlike "Yellowstone National Park")."""
+    last = text.split()[-1] if text.split() else ""
+    return bool(info.type_noun) and last.islower() and terms(last)[:1] == terms(info.type_noun)[:1]
 
 
 def _stem_in(token, qwords: set[str]) -> bool:
