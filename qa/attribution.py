@@ -61,7 +61,7 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
         if any(s <= ps < e for s, e in spans):
             continue
         marks = [m.start() for m in re.finditer('"', text[ps:pe])]
-        spans.extend((ps + a, ps + b + 1) for a, b in zip(marks[::2], marks[1::2]))
+        spans.extend((ps + a, ps + b + 1) for a, b in zip(marks[::2], marks[1::2], strict=False))
     return sorted(spans)
 
 
@@ -136,7 +136,7 @@ def _speaker_before(lead: str) -> str:
     he said:` — the last proper name before the speech verb."""
     m = _LEAD_IN.search(lead + ":") if not lead.rstrip().endswith(":") else _LEAD_IN.search(lead)
     before = lead[: m.start()] if m else lead
-    names = re.findall(rf"(?<![\w’'])[A-Z][\w’'-]*(?:\s+[A-Z][\w’'.-]*)*", before)
+    names = re.findall(r"(?<![\w’'])[A-Z][\w’'-]*(?:\s+[A-Z][\w’'.-]*)*", before)
     names = [n for n in names if n.lower() not in _PRONOUNS and n.split()[0] not in ("As", "The", "In", "And")]
     return names[-1] if names else ""
 

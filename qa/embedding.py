@@ -3,8 +3,9 @@ production uses sentence-transformers, tests a small deterministic fake."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 

@@ -42,8 +42,8 @@ def score_sentence(sentence: str, weights: dict[str, float], phrases: list[str])
     present = set(words)
     coverage = sum(w for t, w in weights.items() if t in present) / total
     qlist = list(weights)
-    pairs = {(a, b) for a, b in zip(words, words[1:])}
-    qpairs = list(zip(qlist, qlist[1:]))
+    pairs = {(a, b) for a, b in zip(words, words[1:], strict=False)}
+    qpairs = list(zip(qlist, qlist[1:], strict=False))
     pair_share = sum((a, b) in pairs for a, b in qpairs) / len(qpairs) if qpairs else 0.0
     low = sentence.lower()
     phrase = 1.0 if phrases and any(p in low for p in phrases) else 0.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from .attribution import Quote, full_name, quotes
 from .evidence import Evidence
@@ -108,7 +108,7 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
     # "Yellowstone National Park" may repeat "national park", and "six months" the unit of "how many months"
     kind_words = set(terms(" ".join((*info.type_words, info.unit))))
     out = []
-    for c, doc in zip(ctxs, parse([c.text for c in ctxs])):
+    for c, doc in zip(ctxs, parse([c.text for c in ctxs]), strict=True):
         anchors = [t.idx for t in doc if terms(t.text) and terms(t.text)[0] in qwords]
         verbs = [t for t in doc if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]
         for raw, start, weight in _spans(info, doc, qwords):
@@ -200,7 +200,7 @@ _DEMONYM = re.compile(r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) f
                       + r")(?![\w-])")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _place_names(kind: str) -> re.Pattern:
     names = sorted(PLACE_KINDS[kind], key=len, reverse=True)
     return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.IGNORECASE)

@@ -75,7 +75,7 @@ class Index:
         """For each article in `doc_ids`, the row of its first chunk (its lead paragraph)."""
         lead = np.full(len(self.doc_ids), -1, dtype=np.int64)
         starts = np.full(len(self.doc_ids), np.iinfo(np.int64).max, dtype=np.int64)
-        for row, (d, c) in enumerate(zip(self.doc_index, self.chunks)):
+        for row, (d, c) in enumerate(zip(self.doc_index, self.chunks, strict=True)):
             if c.start < starts[d]:
                 starts[d], lead[d] = c.start, row
         return lead

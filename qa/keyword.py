@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class KeywordIndex:
         self._bm25 = retriever
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "KeywordIndex":
+    def build(cls, texts: Sequence[str]) -> KeywordIndex:
         import bm25s
 
         retriever = bm25s.BM25()
@@ -45,7 +45,7 @@ class KeywordIndex:
         self._bm25.save(str(folder), allow_pickle=False, show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
+    def load(cls, folder: Path) -> KeywordIndex:
         import bm25s
 
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False, show_progress=False))

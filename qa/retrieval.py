@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .records import Passage
 from .recency import freshness, has_time_cue
+from .records import Passage
 from .settings import Settings
 from .vectors import search_vectors
 
@@ -65,7 +65,7 @@ def rrf(lists: list[list[int]], k: int = 60, weights: list[float] | None = None)
     """Reciprocal-rank fusion: each item scores Σ w / (k + rank) over the lists that hold it."""
     weights = weights or [1.0] * len(lists)
     out: dict[int, float] = {}
-    for items, w in zip(lists, weights):
+    for items, w in zip(lists, weights, strict=True):
         for rank, item in enumerate(items, 1):
             out[item] = out.get(item, 0.0) + w / (k + rank)
     return out
@@ -96,7 +96,7 @@ def rank_articles(index, question: str, settings: Settings, as_of: int | None = 
             keep = ~too_new[doc_index]
             allowed = keep if allowed is None else (allowed & keep)
     dense_rows, dense_sims = _dense_rows(index, question, settings, allowed)
-    similarity = dict(zip((int(d) for d in doc_index[dense_rows][::-1]), (float(x) for x in dense_sims[::-1])))
+    similarity = dict(zip((int(d) for d in doc_index[dense_rows][::-1]), (float(x) for x in dense_sims[::-1]), strict=True))
     kw_scores = index.keyword_index.scores(keyword_query(question))
     kw_rows = top_rows(kw_scores, settings.candidates, allowed)
     doc_kw = np.zeros(n_docs, dtype=np.float32)
