@@ -2,6 +2,7 @@
 No model, no Gradio server: the browser tests in test_browser.py drive the real page."""
 
 import html
+import json
 import re
 import subprocess
 import sys
@@ -359,6 +360,32 @@ def test_app_options_default_to_local_and_private():
     assert (args.host, args.port, args.share, args.auth, args.index, args.corpus) == ("127.0.0.1", 7860, False, None, None, None)
     args = app.parse_args(["--host", "0.0.0.0", "--port", "8080", "--share", "--auth", "u:p"])
     assert (args.host, args.port, args.share, args.auth) == ("0.0.0.0", 8080, True, "u:p")
+
+
+def test_app_syncs_the_index_with_corpus_files(tmp_path, capsys):
+    from qa.api import build_index, load_index
+    from qa.settings import Settings
+
+    rows = [{"id": f"n{i}", "title": f"Story {i}", "text": f"Harbor town news number {i}. The mayor spoke."}
+            for i in range(3)]
+    news = tmp_path / "news.jsonl"
+    news.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    index = tmp_path / "index"
+    build_index([news], index, Settings(model="hash-64"), progress=False)
+
+    paths, uploads = app.corpus_paths([str(news), str(ROOT / "corpus")], index)
+    assert paths == [news.resolve(), (ROOT / "corpus").resolve()] and uploads == tmp_path / "index-uploads"
+    app.sync_index(paths[:1], index)  # the same file: nothing re-embedded, the bundled corpus not pulled in
+    assert "3 articles in 3 chunks (0 added, 0 updated, 0 chunks embedded)" in capsys.readouterr().out
+    uploads.mkdir()
+    (uploads / "extra.txt").write_text("Lighthouse keeper retires\n\nThe keeper left after forty years.")
+    paths, _ = app.corpus_paths([str(news)], index)
+    assert paths == [news.resolve(), uploads]  # uploads stay part of the corpus after a restart
+    app.sync_index(paths, index)
+    assert sorted(load_index(index).articles) == ["extra", "n0", "n1", "n2"]
+    assert app.corpus_paths([str(tmp_path)], index) == ([tmp_path], tmp_path / "uploads")
+    with pytest.raises(SystemExit, match="does not exist"):
+        app.sync_index([tmp_path / "missing.jsonl"], index)
 
 
 def test_parse_auth():
