@@ -76,6 +76,18 @@ def sync_index(paths: list[Path], index_dir: Path) -> None:
           f"{report.updated} updated, {report.embedded} chunks embedded)", flush=True)
 
 
+def answer_on_one_core() -> None:
+    """Run torch and FAISS on one thread from here on. A single question is too small to gain from
+    splitting over cores, and a split stalls whenever anything else holds the other core (on a busy
+    2-core machine ask() p95 fell from ~1,060 to ~140 ms; bench/README.md). The start-up sync, which
+    may embed a whole corpus, runs before this with all cores."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     index_dir = Path(args.index or os.environ.get("QA_INDEX") or ROOT / "index").resolve()
@@ -89,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         sync_index(corpus, index_dir)
+        answer_on_one_core()
         print("Loading the models …", flush=True)
         ask(EXAMPLES[0], index_dir)  # warm-up: the first real question is then fast
     except QAError as e:
