@@ -424,3 +424,43 @@ def test_answer_turn_resolves_and_reports_errors(monkeypatch, tmp_path):
     assert answer_turn("?", [], tmp_path).error == "Empty question"
     failed = answer_turn("boom", [], tmp_path)
     assert failed.answer is None and "answering failed (RuntimeError)" in failed.error
+
+
+def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypatch, tmp_path):
+    import threading
+
+    import qa.api
+    import qa.ui_app
+    from qa.api import build_index
+    from qa.settings import Settings
+
+    build_index([ROOT / "corpus"], tmp_path / "index", Settings(model="hash-64"), progress=False)
+    demo = qa.ui_app.build_app(tmp_path / "index", tmp_path / "uploads")
+    chat_fns = [f for f in demo.fns.values() if f.name.startswith("respond")]
+    assert len(chat_fns) == 5 and {(f.concurrency_limit, f.concurrency_id) for f in chat_fns} == {
+        (qa.ui_app.CHAT_STREAMS, "chat")}
+    busy, most, lock = [0], [0], threading.Lock()
+
+    def slow_ask(question, index_dir):
+        with lock:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        threading.Event().wait(0.05)  # long enough for the other chats to arrive
+        with lock:
+            busy[0] -= 1
+        return Answer(question, "Julio Borges", False, answer_type="person")
+
+    monkeypatch.setattr(qa.api, "ask", slow_ask)
+    monkeypatch.setattr(qa.ui_app, "STREAM_DELAY", 0)
+    finals = []
+
+    def chat(i: int):
+        *_, last = chat_fns[0].fn(f"Who described it ({i})?", [])
+        finals.append(last[1][-1].answer.answer)
+
+    threads = [threading.Thread(target=chat, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert finals == ["Julio Borges"] * 6 and most[0] == qa.ui_app.MODEL_WORKERS == 1
