@@ -4,7 +4,7 @@ index past the size threshold, and the approximate index finding what exact sear
 import numpy as np
 import pytest
 
-from qa.vectors import HNSWParams, build_vector_index, search_vectors
+from qa.vectors import build_vector_index, ivf_lists, search_vectors
 
 
 def unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -23,7 +23,7 @@ def test_flat_top_k_equals_brute_force_numpy():
     rng = np.random.default_rng(0)
     vectors, queries = unit_rows(rng, 500, 24), unit_rows(rng, 20, 24)
     index = build_vector_index(vectors)
-    assert not hasattr(index, "hnsw")
+    assert not hasattr(index, "nprobe")
     scores, ids = search_vectors(index, queries, 10)
     sims = queries @ vectors.T
     expected = np.argsort(-sims, axis=1, kind="stable")[:, :10]
@@ -31,31 +31,46 @@ def test_flat_top_k_equals_brute_force_numpy():
     assert np.allclose(scores, np.take_along_axis(sims, expected, axis=1), atol=1e-5)
 
 
-def test_switches_to_hnsw_at_the_threshold():
-    vectors = unit_rows(np.random.default_rng(1), 100, 16)
-    assert not hasattr(build_vector_index(vectors, approx_threshold=101), "hnsw")
-    approx = build_vector_index(vectors, approx_threshold=100, hnsw=HNSWParams(m=8, ef_construction=40, ef_search=20))
-    assert hasattr(approx, "hnsw") and approx.ntotal == 100
-    assert (approx.hnsw.efConstruction, approx.hnsw.efSearch) == (40, 20)
+def test_switches_to_ivf_at_the_threshold():
+    vectors = unit_rows(np.random.default_rng(1), 2000, 16)
+    assert not hasattr(build_vector_index(vectors, approx_threshold=2001), "nprobe")
+    approx = build_vector_index(vectors, approx_threshold=2000)
+    assert hasattr(approx, "nprobe") and approx.ntotal == 2000 and approx.is_trained
+    assert approx.nlist == ivf_lists(2000) == 32 and approx.nprobe == 8  # at least NPROBE_MIN
 
 
-def test_hnsw_finds_what_flat_search_finds():
+def test_ivf_lists_grow_with_the_square_root_and_have_training_data():
+    assert [ivf_lists(n) for n in (0, 10, 100, 10_000, 100_000, 1_000_000)] == [1, 1, 2, 128, 512, 2048]
+
+
+def test_ivf_finds_what_flat_search_finds():
     rng = np.random.default_rng(2)
-    data = clustered(rng, 3000, 32, 30)
-    vectors, queries = data[:2900], data[2900:]
+    data = clustered(rng, 5000, 32, 40)
+    vectors, queries = data[:4900], data[4900:]
     _, exact = search_vectors(build_vector_index(vectors), queries, 10)
     _, approx = search_vectors(build_vector_index(vectors, approx_threshold=0), queries, 10)
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
     assert recall >= 0.95
 
 
-def test_hnsw_search_widens_to_k_without_changing_the_index():
-    vectors = unit_rows(np.random.default_rng(3), 400, 16)
-    index = build_vector_index(vectors, approx_threshold=0, hnsw=HNSWParams(m=8, ef_construction=40, ef_search=16))
-    _, ids = search_vectors(index, vectors[:2], 100)
-    assert ids.shape == (2, 100) and (ids >= 0).all() and len(set(ids[0])) == 100
+def test_ivf_search_widens_to_k_without_changing_the_index():
+    vectors = unit_rows(np.random.default_rng(3), 4000, 16)
+    index = build_vector_index(vectors, approx_threshold=0)
+    _, ids = search_vectors(index, vectors[:2], 500)
+    assert ids.shape == (2, 500) and (ids >= 0).all() and len(set(ids[0])) == 500
     assert ids[0, 0] == 0 and ids[1, 0] == 1  # each vector is its own nearest neighbour
-    assert index.hnsw.efSearch == 16  # concurrent searches cannot race on a shared setting
+    assert index.nprobe == 8  # concurrent searches cannot race on a shared setting
+
+
+def test_saved_ivf_index_keeps_its_settings(tmp_path):
+    import faiss
+
+    vectors = unit_rows(np.random.default_rng(6), 3000, 16)
+    index = build_vector_index(vectors, approx_threshold=0)
+    faiss.write_index(index, str(tmp_path / "v.faiss"))
+    loaded = faiss.read_index(str(tmp_path / "v.faiss"))
+    assert (loaded.nlist, loaded.nprobe) == (index.nlist, index.nprobe)
+    assert np.array_equal(search_vectors(loaded, vectors[:5], 10)[1], search_vectors(index, vectors[:5], 10)[1])
 
 
 @pytest.mark.parametrize("n", [0, 3])
