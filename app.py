@@ -1,9 +1,11 @@
 """Web chat over the news corpus.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR] [--share] [--auth USER:PASS]
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus PATH...] [--share] [--auth USER:PASS]
 
-On start the index is brought in line with the corpus folder (only new or changed articles are
-embedded), so a stale index is never served. Environment: QA_INDEX (index folder), QA_AUTH
+On start the index is brought in line with the corpus (folders and/or files; only new or changed
+articles are embedded), so a stale index is never served. Uploads are saved in `uploads/` inside a
+single corpus folder, otherwise in a folder beside the index (`<index>-uploads`), and are part of the
+corpus from then on. Environment: QA_INDEX (index folder), QA_AUTH
 ("user:pass"). Listens on 127.0.0.1 unless --host says otherwise; --share opts in to a public link.
 """
 
@@ -22,7 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--index", help="index folder (default: $QA_INDEX, else index/)")
-    p.add_argument("--corpus", help="corpus folder the index is synced with (default: corpus/)")
+    p.add_argument("--corpus", nargs="+", metavar="PATH",
+                   help="corpus folder(s) or file(s) the index is synced with (default: corpus/)")
     p.add_argument("--share", action="store_true", help="also publish a public gradio.live link (off by default)")
     p.add_argument("--auth", help='require login as USER:PASS (default: $QA_AUTH, else no login)')
     return p.parse_args(argv)
@@ -38,24 +41,46 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user.strip(), password
 
 
-def sync_index(corpus: Path, index_dir: Path) -> None:
-    """Make the index hold exactly the corpus; prints what changed and any file that was skipped."""
+def corpus_paths(given: list[str] | None, index_dir: Path) -> tuple[list[Path], Path]:
+    """The files and folders the index is synced with, and the folder uploads are saved in (synced too)."""
+    paths = [Path(p).resolve() for p in given or [ROOT / "corpus"]]
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths, paths[0] / "uploads"
+    uploads = index_dir.parent / f"{index_dir.name}-uploads"
+    return [*paths, uploads] if uploads.is_dir() else paths, uploads
+
+
+def sync_index(paths: list[Path], index_dir: Path) -> None:
+    """Make the index hold exactly the articles under `paths`; prints what changed and any file skipped."""
     from qa.api import build_index
 
-    if not corpus.is_dir():
-        raise SystemExit(f"error: corpus folder {corpus} does not exist; pass --corpus DIR")
-    print(f"Syncing index {index_dir} with corpus {corpus} …", flush=True)
-    report = build_index([corpus], index_dir)  # keeps the model the index was built with
+    for p in paths:
+        if not p.exists():
+            raise SystemExit(f"error: corpus {p} does not exist; pass --corpus with existing folders or files")
+    print(f"Syncing index {index_dir} with corpus {', '.join(map(str, paths))} …", flush=True)
+    report = build_index(paths, index_dir)  # keeps the model the index was built with
     for problem in report.problems:
         print(f"  skipped {problem}", file=sys.stderr)
     print(f"Index: {report.n_articles} articles in {report.n_chunks} chunks ({report.added} added, "
           f"{report.updated} updated, {report.embedded} chunks embedded)", flush=True)
 
 
+def answer_on_one_core() -> None:
+    """Run torch and FAISS on one thread from here on. A single question is too small to gain from
+    splitting over cores, and a split stalls whenever anything else holds the other core (on a busy
+    2-core machine ask() p95 fell from ~1,060 to ~140 ms; bench/README.md). The start-up sync, which
+    may embed a whole corpus, runs before this with all cores."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     index_dir = Path(args.index or os.environ.get("QA_INDEX") or ROOT / "index").resolve()
-    corpus = Path(args.corpus or ROOT / "corpus").resolve()
+    corpus, uploads = corpus_paths(args.corpus, index_dir)
     auth = parse_auth(args.auth or os.environ.get("QA_AUTH"))
 
     from qa.api import ask
@@ -65,12 +90,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         sync_index(corpus, index_dir)
+        answer_on_one_core()
         print("Loading the models …", flush=True)
         ask(EXAMPLES[0], index_dir)  # warm-up: the first real question is then fast
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    demo = build_app(index_dir, corpus / "uploads")
+    demo = build_app(index_dir, uploads)
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                 auth_message="Log in to ask questions about the news corpus." if auth else None,

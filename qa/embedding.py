@@ -87,14 +87,28 @@ class SentenceTransformerEmbedder:
     def _embed(self, texts: Sequence[str], progress: Progress | None) -> np.ndarray:
         model = self.load()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        step = self.batch_size * 8
-        for i in range(0, len(texts), step):
-            part = list(texts[i : i + step])
-            out[i : i + len(part)] = model.encode(part, batch_size=self.batch_size, normalize_embeddings=True,
-                                                  convert_to_numpy=True, show_progress_bar=False)
+        order = longest_first(model, texts)
+        for i in range(0, len(texts), self.batch_size):
+            rows = order[i : i + self.batch_size]
+            out[rows] = model.encode([texts[j] for j in rows], batch_size=self.batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
             if progress:
-                progress(len(part))
+                progress(len(rows))
         return out
+
+
+def longest_first(model, texts: Sequence[str]) -> np.ndarray:
+    """Row numbers ordered by the model's token count (after truncation), longest first, so that each
+    batch holds texts of nearly one length and little compute goes to padding. sentence-transformers
+    sorts by characters, and only within one `encode` call; chunks are all close to the chunk size in
+    characters, so that order pads about 12 % more tokens (bench/README.md)."""
+    if len(texts) <= 1:
+        return np.arange(len(texts))
+    lengths: list[int] = []
+    for i in range(0, len(texts), 2048):  # in blocks: token ids of a million chunks would not fit in memory
+        ids = model.tokenizer(list(texts[i : i + 2048]), truncation=True, max_length=model.max_seq_length)["input_ids"]
+        lengths.extend(len(x) for x in ids)
+    return np.argsort(-np.asarray(lengths), kind="stable")
 
 
 class HashEmbedder:

@@ -5,6 +5,7 @@ uploads. Only wiring lives here: answers come from `qa.api.ask`, new articles go
 
 import logging
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from .errors import QAError
 
 log = logging.getLogger(__name__)
 STREAM_DELAY = 0.04  # seconds between the frames of a streamed answer
+# Many chats may stream at once, but only MODEL_WORKERS questions are answered at a time (the rest wait
+# in line): one answer keeps a core busy, and streaming frames costs no model work (bench/README.md).
+CHAT_STREAMS = 8
+MODEL_WORKERS = 1
 
 CSS = """
 .qa-header h1 { font-size: 1.4rem; margin: 0; }
@@ -158,13 +163,16 @@ def build_app(index_dir: Path, upload_dir: Path):
 
     from .api import ingest, open_index
 
+    model_work = threading.BoundedSemaphore(MODEL_WORKERS)
+
     def respond(message: str, turns: list[ui.Turn], since: str = "", until: str = "", sources=None):
         if not (message or "").strip():
             yield gr.skip(), turns, gr.skip(), ""
             return
         pending = ui.Turn(message, message, None)
         yield chat_messages([*turns, pending], ui.SEARCHING), turns, gr.skip(), ""
-        turn = answer_turn(message, turns, index_dir, chat_filters(since, until, sources))
+        with model_work:
+            turn = answer_turn(message, turns, index_dir, chat_filters(since, until, sources))
         turns = [*turns, turn]
         for frame in ui.message_frames(len(turns) - 1, turn):
             yield chat_messages(turns, frame), turns, gr.skip(), ""
@@ -247,11 +255,11 @@ def build_app(index_dir: Path, upload_dir: Path):
         chat_outputs = [chatbot, turns, sources, box]
         chat_inputs = [box, turns, since, until, sources_filter]
         page_only = {"api_visibility": "private"}  # the page's own events; programs use qa.api or the CLI
-        box.submit(respond, chat_inputs, chat_outputs, **page_only)
-        send.click(respond, chat_inputs, chat_outputs, **page_only)
+        chat = {**page_only, "concurrency_limit": CHAT_STREAMS, "concurrency_id": "chat"}
+        box.submit(respond, chat_inputs, chat_outputs, **chat)
+        send.click(respond, chat_inputs, chat_outputs, **chat)
         for b, q in zip(examples, ui.EXAMPLES, strict=True):
-            b.click(_constant(q), None, box, queue=False, **page_only).then(respond, chat_inputs, chat_outputs,
-                                                                            **page_only)
+            b.click(_constant(q), None, box, queue=False, **page_only).then(respond, chat_inputs, chat_outputs, **chat)
         clear_btn.click(clear, None, chat_outputs, queue=False, **page_only)
         chatbot.clear(clear, None, chat_outputs, queue=False, **page_only)
         sources.click(show_source, [turns], sources, **page_only)

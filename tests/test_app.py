@@ -2,6 +2,7 @@
 No model, no Gradio server: the browser tests in test_browser.py drive the real page."""
 
 import html
+import json
 import re
 import subprocess
 import sys
@@ -361,6 +362,32 @@ def test_app_options_default_to_local_and_private():
     assert (args.host, args.port, args.share, args.auth) == ("0.0.0.0", 8080, True, "u:p")
 
 
+def test_app_syncs_the_index_with_corpus_files(tmp_path, capsys):
+    from qa.api import build_index, load_index
+    from qa.settings import Settings
+
+    rows = [{"id": f"n{i}", "title": f"Story {i}", "text": f"Harbor town news number {i}. The mayor spoke."}
+            for i in range(3)]
+    news = tmp_path / "news.jsonl"
+    news.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    index = tmp_path / "index"
+    build_index([news], index, Settings(model="hash-64"), progress=False)
+
+    paths, uploads = app.corpus_paths([str(news), str(ROOT / "corpus")], index)
+    assert paths == [news.resolve(), (ROOT / "corpus").resolve()] and uploads == tmp_path / "index-uploads"
+    app.sync_index(paths[:1], index)  # the same file: nothing re-embedded, the bundled corpus not pulled in
+    assert "3 articles in 3 chunks (0 added, 0 updated, 0 chunks embedded)" in capsys.readouterr().out
+    uploads.mkdir()
+    (uploads / "extra.txt").write_text("Lighthouse keeper retires\n\nThe keeper left after forty years.")
+    paths, _ = app.corpus_paths([str(news)], index)
+    assert paths == [news.resolve(), uploads]  # uploads stay part of the corpus after a restart
+    app.sync_index(paths, index)
+    assert sorted(load_index(index).articles) == ["extra", "n0", "n1", "n2"]
+    assert app.corpus_paths([str(tmp_path)], index) == ([tmp_path], tmp_path / "uploads")
+    with pytest.raises(SystemExit, match="does not exist"):
+        app.sync_index([tmp_path / "missing.jsonl"], index)
+
+
 def test_parse_auth():
     assert app.parse_auth(None) is None and app.parse_auth("") is None
     assert app.parse_auth("reader:s3cret:with:colons") == ("reader", "s3cret:with:colons")
@@ -397,3 +424,43 @@ def test_answer_turn_resolves_and_reports_errors(monkeypatch, tmp_path):
     assert answer_turn("?", [], tmp_path).error == "Empty question"
     failed = answer_turn("boom", [], tmp_path)
     assert failed.answer is None and "answering failed (RuntimeError)" in failed.error
+
+
+def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypatch, tmp_path):
+    import threading
+
+    import qa.api
+    import qa.ui_app
+    from qa.api import build_index
+    from qa.settings import Settings
+
+    build_index([ROOT / "corpus"], tmp_path / "index", Settings(model="hash-64"), progress=False)
+    demo = qa.ui_app.build_app(tmp_path / "index", tmp_path / "uploads")
+    chat_fns = [f for f in demo.fns.values() if f.name.startswith("respond")]
+    assert len(chat_fns) == 5 and {(f.concurrency_limit, f.concurrency_id) for f in chat_fns} == {
+        (qa.ui_app.CHAT_STREAMS, "chat")}
+    busy, most, lock = [0], [0], threading.Lock()
+
+    def slow_ask(question, index_dir):
+        with lock:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        threading.Event().wait(0.05)  # long enough for the other chats to arrive
+        with lock:
+            busy[0] -= 1
+        return Answer(question, "Julio Borges", False, answer_type="person")
+
+    monkeypatch.setattr(qa.api, "ask", slow_ask)
+    monkeypatch.setattr(qa.ui_app, "STREAM_DELAY", 0)
+    finals = []
+
+    def chat(i: int):
+        *_, last = chat_fns[0].fn(f"Who described it ({i})?", [])
+        finals.append(last[1][-1].answer.answer)
+
+    threads = [threading.Thread(target=chat, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert finals == ["Julio Borges"] * 6 and most[0] == qa.ui_app.MODEL_WORKERS == 1

@@ -34,7 +34,7 @@ def hash_model(monkeypatch):
 
 
 def sync(corpus: Path, index: Path, capsys) -> tuple[str, str]:
-    app.sync_index(corpus, index)
+    app.sync_index([corpus], index)
     captured = capsys.readouterr()
     return captured.out, captured.err
 
@@ -88,8 +88,8 @@ def test_an_index_built_with_another_model_keeps_it(corpus, tmp_path, hash_setti
 
 
 def test_a_missing_corpus_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(SystemExit, match="corpus folder .*nowhere does not exist; pass --corpus DIR"):
-        app.sync_index(tmp_path / "nowhere", tmp_path / "index")
+    with pytest.raises(SystemExit, match="corpus .*nowhere does not exist; pass --corpus with existing folders or files"):
+        app.sync_index([tmp_path / "nowhere"], tmp_path / "index")
 
 
 # ---------------------------------------------------------------- main(): options reach the server

@@ -143,15 +143,6 @@ def test_faiss_equals_brute_force_on_the_stored_index(built):
         assert np.allclose(vectors[ids[0]] @ qv[0], scores[0], atol=1e-5)
 
 
-def test_approximate_search_for_big_indexes_finds_nearly_all_true_neighbours():
-    rng = np.random.default_rng(11)
-    vectors, queries = unit_rows(rng, 4000, 32), unit_rows(rng, 50, 32)
-    _, ids = search_vectors(build_vector_index(vectors, approx_threshold=1000), queries, 10)
-    _, want = brute_force(vectors, queries, 10)
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, want, strict=True)])
-    assert recall >= 0.95
-
-
 def test_k_larger_than_the_index():
     vectors = unit_rows(np.random.default_rng(3), 5, 8)
     scores, ids = search_vectors(build_vector_index(vectors), vectors[:1], 50)
