@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .recency import freshness, has_time_cue
-from .records import Passage
 from .settings import Settings
 from .vectors import search_vectors
 
@@ -140,12 +139,3 @@ def _best_chunks(doc_index: np.ndarray, dense_rows: np.ndarray, kw_rows: np.ndar
         if len(rows) < per_doc:
             rows.append(row)
     return {d: tuple(rows) for d, rows in out.items()}
-
-
-def to_passages(index, ranked: list[Ranked]) -> tuple[Passage, ...]:
-    """The shown passage (best chunk) of each ranked article."""
-    out = []
-    for r in ranked:
-        c = index.chunks[r.row]
-        out.append(Passage(c.doc_id, c.start, c.end, c.text, round(float(r.score), 6), index.articles[c.doc_id].label))
-    return tuple(out)
