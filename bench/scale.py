@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     RTQA,
     RTQA_INDEX,
+    bench_main,
     machine,
     peak_rss_mb,
     percentiles_ms,
     print_table,
     read_questions,
     rss_mb,
-    write_json,
 )
 
 K = 50  # what retrieval asks FAISS for (Settings.candidates); recall is over the first 10 of them
@@ -219,12 +219,7 @@ def report(r: dict) -> None:
                 header=("vectors", *(k.replace("_ms_", " ms ") for k in keys)))
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    r = run(args)
-    report(r)
-    write_json(args.json, r)
-    return 0
+main = bench_main(parse_args, run, report)
 
 
 if __name__ == "__main__":
