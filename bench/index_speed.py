@@ -112,8 +112,8 @@ def report(r: dict) -> None:
         ("ratio (target >= 0.9)", f"{r['ratio']:.3f}", ""),
         ("peak RSS", f"{r['peak_rss_mb']:,.0f} MB", f"model loaded: {r['rss_model_loaded_mb']:,.0f} MB"),
     ])
-    print_table("Ingest stages", [(k, f"{v:.2f} s", f"{100 * v / r['ingest_s']:.1f} %") for k, v in st.items()]
-                + [("other (fingerprints, merging, vector copy)", f"{other:.2f} s", f"{100 * other / r['ingest_s']:.1f} %")])
+    rows = [*st.items(), ("other (fingerprints, merging, vector copy)", other)]
+    print_table("Ingest stages", [(k, f"{v:.2f} s", f"{100 * v / r['ingest_s']:.1f} %") for k, v in rows])
 
 
 main = bench_main(parse_args, run, report)

@@ -125,9 +125,9 @@ def run(args) -> dict:
 
 def report(r: dict) -> None:
     a = r["ask"]
-    names = {"total": "ask() total", "retrieval": "retrieval (rank_chunks)", "embed_query": "  of which query embedding",
-             "answering": "answering (the rest)", "evidence": "  evidence (gather)",
-             "extraction": "  extraction + citations"}
+    names = {"total": "ask() total", "retrieval": "retrieval (rank_chunks)",
+             "embed_query": "  of which query embedding", "answering": "answering (the rest)",
+             "evidence": "  evidence (gather)", "extraction": "  extraction + citations"}
     print_table(f"ask() on {r['n_chunks']:,} chunks, {a['n']} questions after warm-up ({a['abstained']} abstained), "
                 f"{r['machine']['torch_threads']} torch thread(s)",
                 [(names[k], a[k]["p50_ms"], a[k]["p95_ms"], a[k]["mean_ms"]) for k in names],
