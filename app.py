@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-SESSIONS_KEPT = 500  # chat sessions whose state (~90 KB + ~15 KB a turn) stays in memory; older ones are dropped
+SESSIONS_KEPT = 500  # chat sessions whose state (~100 KB + ~25 KB a turn) stays in memory; older ones dropped
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
