@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+SESSIONS_KEPT = 500  # chat sessions whose state (~100 KB + ~25 KB a turn) stays in memory; older ones dropped
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,11 +66,25 @@ def sync_index(paths: list[Path], index_dir: Path) -> None:
           f"{report.updated} updated, {report.embedded} chunks embedded)", flush=True)
 
 
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let glibc keep at most `arenas` heaps. By default each thread that allocates may get its own
+    (up to 8 per core), and with Gradio's worker threads memory then spreads over many heaps: in the
+    load test RSS grew by 130 MB over 1,000 questions and kept climbing, with 2 heaps by 40-70 MB and
+    then levelled off, at the same speed (bench/README.md). Does nothing without glibc."""
+    import ctypes
+
+    m_arena_max = -8
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(m_arena_max, arenas)
+    except (OSError, AttributeError):
+        pass
+
+
 def answer_on_one_core() -> None:
     """Run torch and FAISS on one thread from here on. A single question is too small to gain from
     splitting over cores, and a split stalls whenever anything else holds the other core (on a busy
-    2-core machine ask() p95 fell from ~1,060 to ~140 ms; bench/README.md). The start-up sync, which
-    may embed a whole corpus, runs before this with all cores."""
+    2-core machine ask() p95 fell from ~1,060 to ~140 ms; on a quiet one it rose by ~5 ms; see
+    bench/README.md). The start-up sync, which may embed a whole corpus, runs before this on all cores."""
     import faiss
     import torch
 
@@ -79,6 +94,7 @@ def answer_on_one_core() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    limit_malloc_arenas()
     index_dir = Path(args.index or os.environ.get("QA_INDEX") or ROOT / "index").resolve()
     corpus, uploads = corpus_paths(args.corpus, index_dir)
     auth = parse_auth(args.auth or os.environ.get("QA_AUTH"))
@@ -101,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                 auth_message="Log in to ask questions about the news corpus." if auth else None,
                 max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, footer_links=[], ssr_mode=False,
-                show_error=True, pwa=False, mcp_server=False)
+                show_error=True, pwa=False, mcp_server=False, state_session_capacity=SESSIONS_KEPT)
     return 0
 
 

@@ -108,6 +108,19 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
+def bench_main(parse_args, run, report):
+    """The `main(argv)` of a benchmark: parse the options, run, print the tables, write the JSON."""
+
+    def main(argv=None) -> int:
+        args = parse_args(argv)
+        result = run(args)
+        report(result)
+        write_json(args.json, result)
+        return 0
+
+    return main
+
+
 def write_json(path: str | os.PathLike | None, result: dict) -> None:
     if not path:
         return

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import RTQA, machine, peak_rss_mb, print_table, rss_mb, stage_timer, write_json  # noqa: E402
+from bench.common import RTQA, bench_main, machine, peak_rss_mb, print_table, rss_mb, stage_timer  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -112,16 +112,11 @@ def report(r: dict) -> None:
         ("ratio (target >= 0.9)", f"{r['ratio']:.3f}", ""),
         ("peak RSS", f"{r['peak_rss_mb']:,.0f} MB", f"model loaded: {r['rss_model_loaded_mb']:,.0f} MB"),
     ])
-    print_table("Ingest stages", [(k, f"{v:.2f} s", f"{100 * v / r['ingest_s']:.1f} %") for k, v in st.items()]
-                + [("other (fingerprints, merging, vector copy)", f"{other:.2f} s", f"{100 * other / r['ingest_s']:.1f} %")])
+    rows = [*st.items(), ("other (fingerprints, merging, vector copy)", other)]
+    print_table("Ingest stages", [(k, f"{v:.2f} s", f"{100 * v / r['ingest_s']:.1f} %") for k, v in rows])
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    r = run(args)
-    report(r)
-    write_json(args.json, r)
-    return 0
+main = bench_main(parse_args, run, report)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     RTQA,
     RTQA_INDEX,
+    bench_main,
     copy_index,
     machine,
     peak_rss_mb,
@@ -27,7 +28,6 @@ from bench.common import (  # noqa: E402
     print_table,
     read_questions,
     stage_timer,
-    write_json,
 )
 
 
@@ -125,9 +125,9 @@ def run(args) -> dict:
 
 def report(r: dict) -> None:
     a = r["ask"]
-    names = {"total": "ask() total", "retrieval": "retrieval (rank_chunks)", "embed_query": "  of which query embedding",
-             "answering": "answering (the rest)", "evidence": "  evidence (gather)",
-             "extraction": "  extraction + citations"}
+    names = {"total": "ask() total", "retrieval": "retrieval (rank_chunks)",
+             "embed_query": "  of which query embedding", "answering": "answering (the rest)",
+             "evidence": "  evidence (gather)", "extraction": "  extraction + citations"}
     print_table(f"ask() on {r['n_chunks']:,} chunks, {a['n']} questions after warm-up ({a['abstained']} abstained), "
                 f"{r['machine']['torch_threads']} torch thread(s)",
                 [(names[k], a[k]["p50_ms"], a[k]["p95_ms"], a[k]["mean_ms"]) for k in names],
@@ -142,12 +142,7 @@ def report(r: dict) -> None:
     print(f"\n  load_index {r['load_index_s']:.1f} s; peak RSS {r['peak_rss_mb']:,.0f} MB")
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    r = run(args)
-    report(r)
-    write_json(args.json, r)
-    return 0
+main = bench_main(parse_args, run, report)
 
 
 if __name__ == "__main__":

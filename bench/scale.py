@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     RTQA,
     RTQA_INDEX,
+    bench_main,
     machine,
     peak_rss_mb,
     percentiles_ms,
     print_table,
     read_questions,
     rss_mb,
-    write_json,
 )
 
 K = 50  # what retrieval asks FAISS for (Settings.candidates); recall is over the first 10 of them
@@ -45,7 +45,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="real: the questions whose embeddings are the queries")
     p.add_argument("--queries", type=int, default=200, help="single-vector searches timed per index")
     p.add_argument("--hnsw", default="32:80", help="HNSW builds to compare, as M:efConstruction[,...] ('' for none)")
-    p.add_argument("--ef", default="50,100,200,400", help="efSearch values tried on each HNSW build (at least k=50 is used)")
+    p.add_argument("--ef", default="50,100,200,400", help="efSearch values tried on each HNSW build (>= k=50)")
     p.add_argument("--nprobe", default="16,64,256", help="nprobe values tried on the IVF index besides the project's")
     p.add_argument("--flat-sizes", default="0.01,0.05,0.1,0.2,0.5",
                    help="fractions of n for the flat-search growth curve (n itself is always measured)")
@@ -194,8 +194,9 @@ def flat_curve(vectors, queries, fractions: list[float]) -> list[dict]:
 def run(args) -> dict:
     t0 = time.perf_counter()
     vectors, queries = make_data(args)
-    result: dict = {"machine": machine(), "n": len(vectors), "dim": vectors.shape[1], "data": args.data, "queries": len(queries),
-                    "k": K, "data_s": round(time.perf_counter() - t0, 1), "vectors_mb": round(vectors.nbytes / 2**20, 1)}
+    result: dict = {"machine": machine(), "n": len(vectors), "dim": vectors.shape[1], "data": args.data,
+                    "queries": len(queries), "k": K, "data_s": round(time.perf_counter() - t0, 1),
+                    "vectors_mb": round(vectors.nbytes / 2**20, 1)}
     flat, truth = measure_flat(vectors, queries)
     rows = [flat, *measure_ivf(vectors, queries, truth, [int(x) for x in args.nprobe.split(",") if x])]
     efs = [int(x) for x in args.ef.split(",") if x]
@@ -219,12 +220,7 @@ def report(r: dict) -> None:
                 header=("vectors", *(k.replace("_ms_", " ms ") for k in keys)))
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    r = run(args)
-    report(r)
-    write_json(args.json, r)
-    return 0
+main = bench_main(parse_args, run, report)
 
 
 if __name__ == "__main__":
