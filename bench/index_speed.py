@@ -8,6 +8,7 @@ texts with the same batch size, in the same process. The ratio is the figure (ta
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -23,6 +24,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--corpus", default=str(RTQA / "corpus.jsonl"), help="JSON Lines corpus (default: realtimeqa-dev)")
     p.add_argument("--limit", type=int, help="only the first N articles (quick runs)")
     p.add_argument("--batch-size", type=int, help="embedding batch size (default: the settings' batch_size)")
+    p.add_argument("--keep", help="keep the index the ingest built in this folder (e.g. bench/results/rtqa-index, "
+                                  "which the latency and load benchmarks use)")
     p.add_argument("--json", help="also write the results to this JSON file")
     return p.parse_args(argv)
 
@@ -85,6 +88,9 @@ def run(args) -> dict:
             ingest_s = time.perf_counter() - t0
         result["peak_rss_after_ingest_mb"] = round(peak_rss_mb(), 1)
         texts = embedded_texts(index_dir, settings)
+        if args.keep:  # after timing: moving the folder is not part of the ingest
+            shutil.rmtree(args.keep, ignore_errors=True)
+            shutil.move(str(index_dir), args.keep)
     if len(texts) != report.embedded:
         raise SystemExit(f"error: rebuilt {len(texts)} texts but ingest embedded {report.embedded}")
     t0 = time.perf_counter()

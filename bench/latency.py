@@ -50,7 +50,7 @@ def stage_targets(index) -> dict:
     """The stages of qa.answer.answer_question, timed by wrapping the names it calls."""
     import qa.answer
 
-    return {"embed_query": (index, "embed_query"), "retrieval": (qa.answer, "rank_chunks"),
+    return {"embed_query": (index, "embed_query"), "retrieval": (qa.answer, "rank_articles"),
             "evidence": (qa.answer, "gather")}
 
 
@@ -125,7 +125,7 @@ def run(args) -> dict:
 
 def report(r: dict) -> None:
     a = r["ask"]
-    names = {"total": "ask() total", "retrieval": "retrieval (rank_chunks)",
+    names = {"total": "ask() total", "retrieval": "retrieval (rank_articles)",
              "embed_query": "  of which query embedding", "answering": "answering (the rest)",
              "evidence": "  evidence (gather)", "extraction": "  extraction + citations"}
     print_table(f"ask() on {r['n_chunks']:,} chunks, {a['n']} questions after warm-up ({a['abstained']} abstained), "
