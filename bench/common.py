@@ -140,7 +140,7 @@ def read_questions(*paths: str | os.PathLike) -> list[str]:
 
 
 def ensure_rtqa_index(path: Path = RTQA_INDEX) -> Path:
-    """The default realtimeqa-dev index, built there (with a progress bar, ~11 min on 2 cores) if missing."""
+    """The default realtimeqa-dev index, built there (with a progress bar, ~8 min on 2 cores) if missing."""
     if path == RTQA_INDEX and not (path / "manifest.json").exists():
         from qa.api import build_index
 
