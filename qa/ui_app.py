@@ -23,13 +23,14 @@ CSS = """
 .qa-header h1 { font-size: 1.4rem; margin: 0; }
 .qa-header p { margin: 0.2rem 0 0; color: var(--body-text-color-subdued); }
 .qa-answer { font-size: 1.05rem; margin: 0 0 0.4rem; }
+#qa-chat .prose.chatbot.md { opacity: 1; }  /* Gradio dims bot messages to 0.8: answers read as greyed out */
 .qa-resolved { font-size: 0.9rem; color: var(--body-text-color-subdued); margin: 0 0 0.4rem; }
 .qa-status, .qa-meta, .qa-note { color: var(--body-text-color-subdued); font-size: 0.9rem; margin: 0.2rem 0; }
 .qa-error { color: #b91c1c; }
 .qa-ok { color: #166534; }
 .qa-sources-list { margin: 0.3rem 0 0; padding-left: 1.1rem; font-size: 0.92rem; }
 .qa-sources-list li { margin-bottom: 0.4rem; }
-.qa-quote { color: var(--body-text-color-subdued); font-style: italic; }
+.qa-quote { color: var(--body-text-color); font-style: italic; }  /* the quoted words are the evidence: full contrast */
 a.qa-cite { font-weight: 600; color: var(--link-text-color, #2563eb) !important; text-decoration: none;
   cursor: pointer; white-space: nowrap; padding: 0 1px; }
 a.qa-cite:hover { text-decoration: underline; }

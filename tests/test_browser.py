@@ -211,6 +211,9 @@ def test_example_question_streams_a_cited_answer_with_highlighted_source(session
     assert "also in" in text  # the two articles quote the same words
     assert "reported by 2 sources" in text  # one story told twice (issue 7)
     assert answer.locator("a.qa-cite", has_text="[1]").count() >= 1
+    # the finished answer is shown at full strength, not greyed out (Gradio dims bot messages by default)
+    assert answer.locator(".qa-answer").evaluate("""e => { let o = 1;
+        for (; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; }""") == 1
     mark = page.locator("#qa-sources mark.qa-current").first
     mark.wait_for()
     assert "UAE provides cash" in mark.inner_text()
