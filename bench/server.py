@@ -29,12 +29,14 @@ class App:
 
 
 @contextmanager
-def running_app(index: Path, corpus: list[Path], log: Path) -> Iterator[App]:
-    """app.py serving `index` (synced with `corpus`) on 127.0.0.1 without login; stopped on exit."""
+def running_app(index: Path, corpus: list[Path], log: Path, *options: str) -> Iterator[App]:
+    """app.py serving `index` (synced with `corpus`) on a free 127.0.0.1 port, with any further command-line
+    `options` (such as `--auth USER:PASS`; no login otherwise, whatever $QA_AUTH says); stopped on exit.
+    The browser tests start their app with it too."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("QA_INDEX", "QA_AUTH")}
     cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index),
-           "--corpus", *map(str, corpus)]
+           "--corpus", *map(str, corpus), *options]
     with open(log, "w") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -4,18 +4,17 @@ One `python app.py` process serves the whole module, with login required, a temp
 corpus and a temporary index (the repository's index/ is never touched); the real model answers.
 Screenshots of each step go to tests/artifacts/."""
 
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bench.server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,12 +47,6 @@ The quokka festival in Perth was organised by Zanthia Qorvel, a wildlife ranger,
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 150) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -76,26 +69,13 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
-    port = free_port()
     log = tmp / "app.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("QA_INDEX", "QA_AUTH")}
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(tmp / "index"),
-                                 "--corpus", str(corpus), "--auth", f"{USER}:{PASSWORD}"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     repo_index = ROOT / "index" / "manifest.json"
     stamp = repo_index.stat().st_mtime if repo_index.exists() else None
-    try:
-        wait_until_up(url, proc, log)
+    with running_app(tmp / "index", [corpus], log, "--auth", f"{USER}:{PASSWORD}") as app:
+        url = app.url + "/"
+        wait_until_up(url, app.proc, log)
         yield url, corpus
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert (repo_index.stat().st_mtime if repo_index.exists() else None) == stamp  # index/ untouched
 
 
