@@ -16,7 +16,7 @@ from datetime import date
 from .errors import QAError
 from .records import Article
 
-_MONTHS = {m: i for i, names in enumerate(("jan january", "feb february", "mar march", "apr april", "may",
+MONTH_NUMBERS = {m: i for i, names in enumerate(("jan january", "feb february", "mar march", "apr april", "may",
                                            "jun june", "jul july", "aug august", "sep sept september",
                                            "oct october", "nov november", "dec december"), 1)
            for m in names.split()}
@@ -112,7 +112,7 @@ def dateline_date(text: str, year: str = "") -> str:
 
 
 def _ymd(year: str, month: str, day: str) -> str:
-    month_no = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."), 0)
+    month_no = int(month) if month.isdigit() else MONTH_NUMBERS.get(month.lower().rstrip("."), 0)
     try:
         return date(int(year), month_no, int(day)).isoformat()
     except ValueError:

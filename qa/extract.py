@@ -22,9 +22,10 @@ _TITLE_TAIL = re.compile(r"\s*(?:[|–—-]\s*[^|–—-]{1,40}|\.\.\.|…)\s*$"
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 TITLE_WEIGHT = 0.8  # a title names what the story is about, but says less than a sentence
-OTHER_DOCS = 0.5
-KIND_BONUS = 1.5  # a candidate that names the kind asked for ("Tony Awards" for "which awards show")  # each further article naming a candidate adds this share of its score
+OTHER_DOCS = 0.5  # each further article naming a candidate adds this share of its score
+KIND_BONUS = 1.5  # a candidate that names the kind asked for ("Tony Awards" for "which awards show")
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,9 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
     kind_words = set(terms(" ".join((*info.type_words, info.unit))))
     out = []
     for c, doc in zip(ctxs, parse([c.text for c in ctxs]), strict=True):
-        anchors = [t.idx for t in doc if terms(t.text) and terms(t.text)[0] in qwords]
-        verbs = [t for t in doc if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]
-        for raw, start, weight in _spans(info, doc, qwords):
+        anchors = [t.idx for t in doc if (ts := terms(t.text)) and ts[0] in qwords]
+        verbs = [t for t in doc if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]  # the question's verbs
+        for raw, start, weight in _spans(info, doc, qwords, verbs):
             text = _trim(raw)
             words = terms(text)
             if weight <= 0 or not words or text.lower() in _PRONOUNS:
@@ -161,14 +162,14 @@ def _role(doc, start: int, end: int, verbs) -> float:
     return 1.0
 
 
-def _spans(info: QuestionInfo, doc, qwords: set[str]) -> list[tuple[str, int, float]]:
+def _spans(info: QuestionInfo, doc, qwords: set[str], verbs) -> list[tuple[str, int, float]]:
     """(text, offset, type fit) of every span of the doc that could answer the question."""
     kind = info.answer_type
     spans = [(_with_title(doc.text, e.text, e.start_char) if e.label_ == "PERSON" else (e.text, e.start_char))
              + (_fit(info, e.text, e.label_, doc.text, e.end_char),) for e in doc.ents]
     if kind == "thing":
         spans = [(t, s, 0.5) for t, s, _ in spans if not _is_label(doc, s, _NOT_THINGS) and not is_calendar_word(t)]
-        spans += _phrases(doc, qwords, info.wh == "why")
+        spans += _phrases(doc, qwords, verbs, info.wh == "why")
     elif kind == "title":
         spans += [(m.group(1), m.start(1), 1.0) for m in _QUOTED.finditer(doc.text)]
     if info.place_kind in PLACE_KINDS:  # names spaCy may have missed ("Sri Lanka is …"), and demonyms
@@ -178,7 +179,7 @@ def _spans(info: QuestionInfo, doc, qwords: set[str]) -> list[tuple[str, int, fl
         return [sp for sp in spans if sp[2] > 0]  # a closed list: no guessing from other phrases
     if not any(w > 0.5 for *_, w in spans) and kind not in ("date", "number", "amount", "thing"):
         people = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"] if kind != "person" else []
-        spans += [(t, s, 0.35) for t, s, _ in _phrases(doc, qwords)]
+        spans += [(t, s, 0.35) for t, s, _ in _phrases(doc, qwords, verbs)]
         spans += [(m.group(0), m.start(), 0.5) for m in _PROPER.finditer(doc.text)
                   if not is_calendar_word(m.group(0)) and not any(a < m.end() and m.start() < b for a, b in people)]
     return [sp for sp in spans if sp[2] > 0]
@@ -233,14 +234,12 @@ def _fit(info: QuestionInfo, text: str, label: str, sentence: str, end: int) -> 
     return 1.0
 
 
-def _phrases(doc, qwords: set[str], why: bool = False) -> list[tuple[str, int, float]]:
-    """(text, offset, weight): arguments of the verbs the question uses (more when the verb's subject or
-    object is also the question's), what follows "because of" / "due to" for why-questions, then the
+def _phrases(doc, qwords: set[str], verbs, why: bool = False) -> list[tuple[str, int, float]]:
+    """(text, offset, weight): arguments of the question's `verbs` in the doc (more when the verb's subject
+    or object is also the question's), what follows "because of" / "due to" for why-questions, then the
     other noun chunks at a lower weight."""
     out = []
-    for tok in doc:
-        if tok.pos_ not in ("VERB", "AUX") or not _stem_in(tok, qwords):
-            continue
+    for tok in verbs:
         args = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative")]
         known = any(w in qwords for c in args for w in terms(_subtree(doc, c)[0]))
         weight = 1.0 if known else 0.6
@@ -277,8 +276,7 @@ def _trim(text: str) -> str:
 
 def _as_digits(text: str) -> str:
     """A count written in words as digits ("six months" → "6 months"); the citation keeps the words."""
-    return re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1).lower()], text,
-                  flags=re.IGNORECASE)
+    return _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text)
 
 
 def best_candidates(cands: list[Candidate]) -> list[Candidate]:
@@ -301,8 +299,8 @@ def best_candidates(cands: list[Candidate]) -> list[Candidate]:
         total[key] = scores[0] + OTHER_DOCS * sum(scores[1:])
     names = [k for k in total if first[k].text[:1].isupper()]
     for k in sorted(names, key=len):
-        longer = [n for n in names if n != k and total[n] > 0
-                  and re.search(rf"(?:^{re.escape(k)}\s|\s{re.escape(k)}$)", n)]
+        longer = [n for n in names if n != k and total[n] > 0  # keys are single-spaced (see above)
+                  and (n.startswith(k + " ") or n.endswith(" " + k))]
         if longer and total[k] > 0:
             total[max(longer, key=lambda n: total[n])] += total[k]
             total[k] = 0.0

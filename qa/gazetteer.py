@@ -3,6 +3,8 @@ and "which state" with a state, not with a city the sentence also names."""
 
 from __future__ import annotations
 
+from .dates import MONTH_NUMBERS
+
 COUNTRIES = frozenset(s.lower() for s in """
 Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|
 Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia|Bosnia and Herzegovina|Botswana|Brazil|
@@ -39,8 +41,8 @@ REGIONS = frozenset("northeast|southeast|midwest|southwest|northwest|west coast|
                     "mountain west|great lakes|appalachia".split("|"))
 
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-MONTHS = frozenset("january february march april may june july august september october november december "
-                   "jan feb mar apr jun jul aug sep sept oct nov dec".split())
+MONTHS = frozenset(MONTH_NUMBERS)  # full names and abbreviations
+_CALENDAR = WEEKDAYS | MONTHS
 
 # Adjectives that stand for a place ("the European Union", "Saudi authorities").
 DEMONYMS = {
@@ -77,4 +79,4 @@ def is_known_place(name: str) -> bool:
 
 def is_calendar_word(text: str) -> bool:
     """True for a bare weekday or month name ("Tuesday", "May") — a when, never a what."""
-    return text.lower().strip(" .,") in WEEKDAYS | MONTHS
+    return text.lower().strip(" .,") in _CALENDAR

@@ -56,7 +56,6 @@ _MULTIWORD = {  # checked before single nouns
 _PLACE_KIND = {"country": "country", "nation": "country", "state": "state", "continent": "continent",
                "region": "region", "city": "city", "town": "city", "capital": "city"}
 _NOUN_TO_TYPE = {w: t for t, words in _NOUN_TYPES.items() for w in words.split()}
-_WORD = re.compile(r"[\w’'.-]+")
 # Words that end the noun phrase after "which"/"what": the verb or preposition that follows it.
 _PHRASE_END = frozenset("""is was are were did does do has have had will would can could should may might
 of in on at to for from by with about after before during that who which""".split())
@@ -85,8 +84,7 @@ def analyse(question: str) -> QuestionInfo:
     if wh in ("what", "which"):
         answer_type, type_noun, type_words = _typed_noun(after, answer_type)
     if wh == "how many":
-        unit = _phrase(after)[-1:] or [""]
-        unit = unit[0]
+        unit = (_phrase(after) or [""])[-1]
     if wh == "how much" and after[:1] and after[0] in ("time", "longer"):
         answer_type = "date"
     place_kind = _PLACE_KIND.get(type_noun, "") if answer_type == "place" else ""
@@ -104,8 +102,8 @@ _WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")
 def _wh_phrase(question: str) -> tuple[str, list[str]]:
     """The question word that asks (the last one that is not a relative pronoun: "…, who was" and
     "Patriot Front who" are relative) and the words after it, with punctuation kept as tokens."""
-    toks = [t.lower().strip(".'’") if t[0].isalnum() else t for t in _TOKEN.findall(question)]
     raw = _TOKEN.findall(question)
+    toks = [t.lower().strip(".'’") if t[0].isalnum() else t for t in raw]
     best = -1
     for i, t in enumerate(toks):
         if t not in _WH:
