@@ -42,15 +42,15 @@ def patched(what: str):
     import qa.chunking as chunking
     import qa.indexing as indexing
 
-    saved = (indexing.search_text, indexing.is_boilerplate, chunking.is_boilerplate)
+    saved = (indexing.search_text, indexing.strip_boilerplate, chunking.is_boilerplate)
     if what == "notitle":  # the chunk without page furniture, and without the title before it
-        indexing.search_text = lambda article, chunk: "\n".join(
-            line for line in chunk.text.split("\n") if not indexing.is_boilerplate(line))
+        indexing.search_text = lambda article, chunk: indexing.strip_boilerplate(chunk.text)
     elif what == "furniture":  # only blank lines count as furniture: ads and player captions are kept
-        indexing.is_boilerplate = chunking.is_boilerplate = lambda line: not line.strip()
+        chunking.is_boilerplate = lambda line: not line.strip()
+        indexing.strip_boilerplate = lambda text: "\n".join(line for line in text.split("\n") if line.strip())
 
     def restore():
-        indexing.search_text, indexing.is_boilerplate, chunking.is_boilerplate = saved
+        indexing.search_text, indexing.strip_boilerplate, chunking.is_boilerplate = saved
 
     return restore
 

@@ -25,6 +25,11 @@ _PATTERNS = [
 _BOILERPLATE = re.compile(r"^(?:" + "|".join(_PATTERNS) + r")$", re.IGNORECASE)
 
 
+def strip_boilerplate(text: str) -> str:
+    """The text without its page-furniture lines."""
+    return "\n".join(line for line in text.split("\n") if not is_boilerplate(line))
+
+
 def is_boilerplate(line: str) -> bool:
     """True for a line that carries no news: ads, video-player text, newsletter prompts, credits."""
     line = line.strip()

@@ -82,7 +82,9 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     n = min(5, len(qwords))
     if not n:
         return None
-    wanted = {" ".join(qwords[i : i + n]) for i in range(len(qwords) - n + 1)}
+    from .stories import shingles
+
+    wanted = shingles(qwords, n)
     words = list(_WORD.finditer(text))
     low = [w.group().lower() for w in words]
     hits = [i for i in range(len(low) - n + 1) if " ".join(low[i : i + n]) in wanted]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boilerplate import is_boilerplate
+from .boilerplate import strip_boilerplate
 from .chunking import chunk_article
 from .errors import IndexNotFoundError
 from .readers import Problem, ReadResult, read_paths
@@ -31,7 +31,7 @@ class IngestReport:
 
 def search_text(article: Article, chunk: Chunk) -> str:
     """What is embedded and keyword-indexed for a chunk: the title, then the chunk without page furniture."""
-    body = "\n".join(line for line in chunk.text.split("\n") if not is_boilerplate(line))
+    body = strip_boilerplate(chunk.text)
     return f"{article.title}\n{body}" if article.title else body
 
 
@@ -83,19 +83,22 @@ def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLik
         old_articles = dict(old.articles) if old else {}
         old_keys = {d: text_key(a) for d, a in old_articles.items()}
         merged: dict[str, Article] = {} if replace else dict(old_articles)
+        same = set() if replace else set(old_articles)  # merged articles the old index holds unchanged
         added = updated = unchanged = 0
         for a in read.articles:
             if a.doc_id not in old_keys:
                 added += 1
             elif old_keys[a.doc_id] != text_key(a):
                 updated += 1
+                same.discard(a.doc_id)
             else:
                 unchanged += 1
+                same.add(a.doc_id)
             merged[a.doc_id] = a
         if old and not added and not updated and len(merged) == len(old_articles) and _same_story_rules(old):
             return IngestReport(len(merged), len(old.chunks), 0, 0, unchanged, 0, read.problems)
-        chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, old_keys, settings, embedder, progress)
-        grouping = _stories(merged, old, old_keys)
+        chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, same, settings, embedder, progress)
+        grouping = _stories(merged, old, same)
         _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping)
     return IngestReport(len(merged), len(chunks), added, updated, unchanged, embedded, read.problems)
 
@@ -106,18 +109,18 @@ def _same_story_rules(old) -> bool:
     return old.manifest.get("stories") == rules()
 
 
-def _stories(merged: dict[str, Article], old, old_keys: dict):
+def _stories(merged: dict[str, Article], old, same: set[str]):
     """The articles grouped into stories; unchanged articles keep their stories and stored fingerprints."""
     from .store import read_grouping
     from .stories import group_stories
 
     previous = read_grouping(old.path, old.stories) if old and _same_story_rules(old) else None
     if previous is not None:
-        previous = previous.keep(d for d, a in merged.items() if old_keys.get(d) == text_key(a))
+        previous = previous.keep(d for d in merged if d in same)
     return group_stories(merged.values(), previous)
 
 
-def _chunk_and_embed(articles: list[Article], old, old_keys: dict, settings: Settings, embedder, progress: bool):
+def _chunk_and_embed(articles: list[Article], old, same: set[str], settings: Settings, embedder, progress: bool):
     from .tokens import token_counter
 
     count = token_counter(settings.tokenizer)
@@ -129,7 +132,7 @@ def _chunk_and_embed(articles: list[Article], old, old_keys: dict, settings: Set
     rows: list[int] = []  # old vector row, or -1 to embed
     texts: list[str] = []
     for a in articles:
-        if old and old_keys.get(a.doc_id) == text_key(a):
+        if a.doc_id in same:  # unchanged: its chunks and vectors are reused
             for i in old_rows.get(a.doc_id, []):
                 chunks.append(old.chunks[i])
                 rows.append(i)

@@ -61,7 +61,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def write_index(path: Path, manifest: dict, articles: list[Article], chunks: list[Chunk],
-                vectors: np.ndarray, vector_index, keyword_index, grouping=None) -> None:
+                vectors: np.ndarray, vector_index, keyword_index, grouping) -> None:
     """Write all files into a temporary folder beside `path`, flush them to disk, then swap it in.
     Call with `write_lock(path)` held."""
     path = Path(path)
@@ -80,12 +80,11 @@ def write_index(path: Path, manifest: dict, articles: list[Article], chunks: lis
 
 
 def _write_files(tmp: Path, manifest: dict, articles, chunks, vectors: np.ndarray, vector_index,
-                 keyword_index, grouping=None) -> None:
+                 keyword_index, grouping) -> None:
     import faiss
 
-    from .stories import fingerprint_row, group_stories
+    from .stories import fingerprint_row
 
-    grouping = grouping or group_stories(articles)
     _write_jsonl(tmp / "articles.jsonl", (asdict(a) for a in articles))
     _write_jsonl(tmp / "chunks.jsonl", (asdict(c) for c in chunks))
     _write_jsonl(tmp / "stories.jsonl", ({"story": s.story_id, "doc_ids": s.doc_ids, "why": s.why}

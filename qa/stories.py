@@ -78,9 +78,9 @@ def shingles(words: list[str], n: int = SHINGLE_WORDS) -> set[str]:
 
 def body_words(text: str) -> list[str]:
     """Lower-cased words of the text without page furniture lines."""
-    from .boilerplate import is_boilerplate
+    from .boilerplate import strip_boilerplate
 
-    return _WORD.findall("\n".join(line for line in text.split("\n") if not is_boilerplate(line)).lower())
+    return _WORD.findall(strip_boilerplate(text).lower())
 
 
 def quote_shingles(text: str) -> frozenset[int]:
