@@ -117,7 +117,7 @@ def format_answer(answer) -> str:
                   "    " + annotate(c.quote, c.published).replace("\n", "\n    ")]
         if c.also_in:
             lines.append(f"    reported by {c.n_sources} sources; also in: "
-                         + "; ".join(f"{d} chars {s}-{e}" for d, (s, e) in zip(c.also_in, c.also_spans, strict=True)))
+                         + "; ".join(f"{d} chars {s}-{e}" for d, s, e in c.copies))
     lines += _story_lines(answer.stories)
     if answer.abstained and answer.passages:
         lines += ["", "Closest passages:"]

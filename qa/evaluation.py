@@ -69,7 +69,7 @@ def answer_one(index, question: EvalQuestion, settings: Settings | None = None, 
     With `use_dates`, a question with a `date` is answered as on that day (see ask(as_of=))."""
     from .api import ask
 
-    return ask(question.question, index, settings, as_of=question.date if use_dates and question.date else None)
+    return ask(question.question, index, settings, as_of=question.date if use_dates else None)
 
 
 def warm_up(index, question: EvalQuestion, settings: Settings | None, use_dates: bool = True) -> None:
@@ -146,7 +146,7 @@ def _record(q: EvalQuestion, answer: Answer, ms: float, occurrences, missing: li
 
 def _copies(p) -> list[tuple[str, int, int]]:
     """The passage's span and the same passage's spans in the other articles that carry it."""
-    return [(p.doc_id, p.start, p.end), *((d, s, e) for d, (s, e) in zip(p.also_in, p.also_spans, strict=True))]
+    return [(p.doc_id, p.start, p.end), *p.copies]
 
 
 # ---------------------------------------------------------------- the whole run

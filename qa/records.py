@@ -33,8 +33,17 @@ class Chunk:
     n_tokens: int
 
 
+class _Copies:
+    """For records with `also_in` and `also_spans`: the same words in the other articles."""
+
+    @property
+    def copies(self) -> tuple[tuple[str, int, int], ...]:
+        """(doc_id, start, end) of the same words in each article of `also_in`."""
+        return tuple((d, s, e) for d, (s, e) in zip(self.also_in, self.also_spans, strict=True))
+
+
 @dataclass(frozen=True)
-class Passage:
+class Passage(_Copies):
     doc_id: str
     start: int
     end: int
@@ -47,7 +56,7 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(_Copies):
     doc_id: str
     title: str
     url: str

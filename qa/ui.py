@@ -211,7 +211,7 @@ def _story_html(stories: Sequence[Story], most: int = 5) -> str:
     """Each story of the cited articles, as the articles that tell it."""
     out = []
     for st in stories:
-        names = [_member_meta(stories, d, 60) for d in st.doc_ids[:most]]
+        names = [_member_meta([st], d, 60) for d in st.doc_ids[:most]]
         more = f"; and {len(st.doc_ids) - most} more" if len(st.doc_ids) > most else ""
         out.append(f'<p class="qa-meta qa-story">One story, told by {len(st.doc_ids)} articles: '
                    f'{"; ".join(names)}{more}</p>')
@@ -299,7 +299,7 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
 def _copies(item, articles: Mapping[str, Article]) -> list[Citation]:
     """The same words in the other articles that carry them (a citation's or passage's `also_in`)."""
     out = []
-    for d, (s, e) in zip(getattr(item, "also_in", ()), getattr(item, "also_spans", ()), strict=True):
+    for d, s, e in item.copies:
         a = articles.get(d)
         if a is not None:
             out.append(Citation(d, a.label, a.url, s, e, a.text[s:e], a.source, a.published))
