@@ -71,14 +71,15 @@ def _status_kb(pid: int | str, key: str) -> float:
 
 
 def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
-    """p50, p95, mean and max of durations given in seconds, in milliseconds."""
-    import numpy as np
+    """p50, p95, mean and max of durations given in seconds, in milliseconds (percentiles as in
+    `python -m qa eval`)."""
+    from qa.metrics import percentile
 
     if not seconds:
         return {"p50_ms": float("nan"), "p95_ms": float("nan"), "mean_ms": float("nan"), "max_ms": float("nan")}
-    a = np.asarray(seconds, dtype=float) * 1000
-    return {"p50_ms": round(float(np.percentile(a, 50)), 2), "p95_ms": round(float(np.percentile(a, 95)), 2),
-            "mean_ms": round(float(a.mean()), 2), "max_ms": round(float(a.max()), 2)}
+    ms = [s * 1000 for s in seconds]
+    return {"p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
+            "mean_ms": round(sum(ms) / len(ms), 2), "max_ms": round(max(ms), 2)}
 
 
 def machine() -> dict:
@@ -131,12 +132,10 @@ def write_json(path: str | os.PathLike | None, result: dict) -> None:
 
 
 def read_questions(*paths: str | os.PathLike) -> list[str]:
-    """The question texts of JSON Lines question sets, in file order."""
-    out = []
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            out.extend(json.loads(line)["question"] for line in f if line.strip())
-    return out
+    """The question texts of JSON Lines question sets, in file order (read as `python -m qa eval` reads them)."""
+    from qa.questionset import load_questions
+
+    return [q.question for p in paths for q in load_questions(p)]
 
 
 def ensure_rtqa_index(path: Path = RTQA_INDEX) -> Path:

@@ -43,8 +43,7 @@ class Reply:
 class ChatEndpoint:
     fn_index: int
     trigger_id: int
-    inputs: tuple[int, ...]
-    textbox: int
+    inputs: tuple[int, ...]  # the question goes to the input that is the textbox (trigger_id)
 
 
 def find_chat(config: dict) -> ChatEndpoint:
@@ -52,7 +51,7 @@ def find_chat(config: dict) -> ChatEndpoint:
     box = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "qa-question")
     for dep in config["dependencies"]:
         if [box, "submit"] in dep["targets"]:
-            return ChatEndpoint(dep["id"], box, tuple(dep["inputs"]), box)
+            return ChatEndpoint(dep["id"], box, tuple(dep["inputs"]))
     raise RuntimeError("no submit event on the question box in the app's /config")
 
 
@@ -87,7 +86,7 @@ class ChatSession:
             return Reply(question, False, time.perf_counter() - t0, float("nan"), "", f"{type(e).__name__}: {e}")
 
     async def _ask(self, question: str, t0: float) -> Reply:
-        data = [question if i == self.chat.textbox else None for i in self.chat.inputs]
+        data = [question if i == self.chat.trigger_id else None for i in self.chat.inputs]
         body = {"data": data, "fn_index": self.chat.fn_index, "trigger_id": self.chat.trigger_id,
                 "session_hash": self.session_hash, "event_data": None}
         r = await self.client.post(f"{API}/queue/join", json=body)
