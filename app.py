@@ -16,7 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+from qa.settings import DEFAULT_CORPUS, DEFAULT_INDEX
+
 SESSIONS_KEPT = 500  # chat sessions whose state (~100 KB + ~25 KB a turn) stays in memory; older ones dropped
 
 
@@ -44,7 +45,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 def corpus_paths(given: list[str] | None, index_dir: Path) -> tuple[list[Path], Path]:
     """The files and folders the index is synced with, and the folder uploads are saved in (synced too)."""
-    paths = [Path(p).resolve() for p in given or [ROOT / "corpus"]]
+    paths = [Path(p).resolve() for p in given or [DEFAULT_CORPUS]]
     if len(paths) == 1 and paths[0].is_dir():
         return paths, paths[0] / "uploads"
     uploads = index_dir.parent / f"{index_dir.name}-uploads"
@@ -95,14 +96,14 @@ def answer_on_one_core() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limit_malloc_arenas()
-    index_dir = Path(args.index or os.environ.get("QA_INDEX") or ROOT / "index").resolve()
+    index_dir = Path(args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX).resolve()
     corpus, uploads = corpus_paths(args.corpus, index_dir)
     auth = parse_auth(args.auth or os.environ.get("QA_AUTH"))
 
     from qa.api import ask
     from qa.errors import QAError
-    from qa.ui import EXAMPLES, MAX_UPLOAD_BYTES
-    from qa.ui_app import CSS, build_app, theme
+    from qa.ui.app import CSS, build_app, theme
+    from qa.ui.html import EXAMPLES, MAX_UPLOAD_BYTES
 
     try:
         sync_index(corpus, index_dir)

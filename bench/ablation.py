@@ -38,9 +38,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def patched(what: str):
-    """Undo-able change of what is embedded and keyword-indexed for a chunk (qa/indexing.py)."""
-    import qa.chunking as chunking
-    import qa.indexing as indexing
+    """Undo-able change of what is embedded and keyword-indexed for a chunk (qa/index/build.py)."""
+    import qa.index.build as indexing
+    import qa.ingest.chunking as chunking
 
     saved = (indexing.search_text, indexing.strip_boilerplate, chunking.is_boilerplate)
     if what == "notitle":  # the chunk without page furniture, and without the title before it
@@ -57,8 +57,8 @@ def patched(what: str):
 
 def run(args) -> dict:
     from qa.api import build_index, load_index
-    from qa.evaluation import evaluate
-    from qa.questionset import load_questions
+    from qa.evaluate.questions import load_questions
+    from qa.evaluate.runner import evaluate
     from qa.settings import Settings
 
     questions = load_questions(RTQA / "questions.jsonl")

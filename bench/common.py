@@ -73,7 +73,7 @@ def _status_kb(pid: int | str, key: str) -> float:
 def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
     """p50, p95, mean and max of durations given in seconds, in milliseconds (percentiles as in
     `python -m qa eval`)."""
-    from qa.metrics import percentile
+    from qa.evaluate.metrics import percentile
 
     if not seconds:
         return {"p50_ms": float("nan"), "p95_ms": float("nan"), "mean_ms": float("nan"), "max_ms": float("nan")}
@@ -133,7 +133,7 @@ def write_json(path: str | os.PathLike | None, result: dict) -> None:
 
 def read_questions(*paths: str | os.PathLike) -> list[str]:
     """The question texts of JSON Lines question sets, in file order (read as `python -m qa eval` reads them)."""
-    from qa.questionset import load_questions
+    from qa.evaluate.questions import load_questions
 
     return [q.question for p in paths for q in load_questions(p)]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 API = "/gradio_api"
-FAILED = "answering failed"  # what qa.ui_app shows in the chat when ask() raised a bug
+FAILED = "answering failed"  # what qa/ui/app.py shows in the chat when ask() raised a bug
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ def limited_corpus(corpus: Path, limit: int | None, folder: Path) -> Path:
 
 def embedded_texts(index_dir: Path, settings) -> list[str]:
     """The texts ingest embedded, in index order, rebuilt from the saved index."""
-    from qa.indexing import search_text
-    from qa.store import read_index
+    from qa.index.build import search_text
+    from qa.index.store import read_index
 
     stored = read_index(index_dir, settings.index_key())
     return [search_text(stored.articles[c.doc_id], c) for c in stored.chunks]
@@ -54,19 +54,17 @@ def embedded_texts(index_dir: Path, settings) -> list[str]:
 
 def stage_targets(embedder) -> dict:
     """Where ingest spends its time (timed by wrapping; totals overlap nothing)."""
-    import qa.indexing
-    import qa.keyword
-    import qa.store
-    import qa.vectors
+    import qa.index.build
+    import qa.index.keyword
 
-    return {"read": (qa.indexing, "read_paths"), "chunk": (qa.indexing, "chunk_article"),
-            "embed": (embedder, "embed"), "bm25": (qa.keyword.KeywordIndex, "build"),
-            "faiss": (qa.vectors, "build_vector_index"), "write": (qa.store, "write_index")}
+    return {"read": (qa.index.build, "read_paths"), "chunk": (qa.index.build, "chunk_article"),
+            "embed": (embedder, "embed"), "bm25": (qa.index.keyword.KeywordIndex, "build"),
+            "faiss": (qa.index.build, "build_vector_index"), "write": (qa.index.build, "write_index")}
 
 
 def run(args) -> dict:
     from qa.api import build_index
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.index.embedding import SentenceTransformerEmbedder
     from qa.settings import Settings
 
     base = Settings()

@@ -47,11 +47,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def stage_targets(index) -> dict:
-    """The stages of qa.answer.answer_question, timed by wrapping the names it calls."""
-    import qa.answer
+    """The stages of qa.answer.compose.answer_question, timed by wrapping the names it calls."""
+    import qa.answer.compose
 
-    return {"embed_query": (index, "embed_query"), "retrieval": (qa.answer, "rank_articles"),
-            "evidence": (qa.answer, "gather")}
+    return {"embed_query": (index, "embed_query"), "retrieval": (qa.answer.compose, "rank_articles"),
+            "evidence": (qa.answer.compose, "gather")}
 
 
 def time_questions(index, questions: list[str], warmup: int) -> dict:

@@ -1,5 +1,5 @@
 """Scale: a synthetic index of N normalised 384-d vectors (no text is embedded) searched with the
-project's own index code (qa/vectors.py). Build time, memory, single-query search p50/p95 and recall@10
+project's own index code (qa/index/vectors.py). Build time, memory, single-query search p50/p95 and recall@10
 against exact search, for flat search and the IVF index (both built by `build_vector_index`, IVF with
 several nprobe values besides the project's), HNSW for comparison, and how flat search time grows with N.
 
@@ -69,7 +69,7 @@ def make_data(args) -> tuple[np.ndarray, np.ndarray]:
     kind, n, n_queries, dim = args.data, args.n, args.queries, args.dim
     rng = np.random.default_rng(args.seed)
     if kind == "real":
-        from qa.embedding import SentenceTransformerEmbedder
+        from qa.index.embedding import SentenceTransformerEmbedder
 
         questions = read_questions(args.real_questions)[:n_queries]
         real = np.load(args.vectors, allow_pickle=False)[:n]
@@ -91,7 +91,7 @@ def make_data(args) -> tuple[np.ndarray, np.ndarray]:
 
 def timed_searches(index, queries: np.ndarray) -> tuple[dict, np.ndarray]:
     """Latency percentiles of one-query searches for K hits, and the top-10 ids of each."""
-    from qa.vectors import search_vectors
+    from qa.index.vectors import search_vectors
 
     search_vectors(index, queries[:1], K)  # warm caches
     times, top = [], []
@@ -117,7 +117,7 @@ def build(fn):
 
 
 def measure_flat(vectors, queries) -> tuple[dict, np.ndarray]:
-    from qa.vectors import build_vector_index
+    from qa.index.vectors import build_vector_index
 
     index, secs, mem = build(lambda: build_vector_index(vectors, approx_threshold=len(vectors) + 1))
     lat, _ = timed_searches(index, queries)
@@ -152,7 +152,7 @@ def measure_hnsw(vectors, queries, truth, m: int, ef_construction: int, efs: lis
 
 def measure_ivf(vectors, queries, truth, nprobes: list[int]) -> list[dict]:
     """The project's approximate index, at its own nprobe (marked *) and at the others given."""
-    from qa.vectors import build_vector_index
+    from qa.index.vectors import build_vector_index
 
     index, secs, mem = build(lambda: build_vector_index(vectors, approx_threshold=0))
     own = index.nprobe
@@ -172,7 +172,7 @@ def flat_curve(vectors, queries, fractions: list[float]) -> list[dict]:
     and with one thread (a one-query search split over busy cores can wait for the slower one)."""
     import faiss
 
-    from qa.vectors import build_vector_index
+    from qa.index.vectors import build_vector_index
 
     rows, threads = [], faiss.omp_get_max_threads()
     for f in [*fractions, 1.0]:

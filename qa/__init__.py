@@ -6,9 +6,9 @@
 Nothing heavy is imported here: models, FAISS and spaCy load on first use.
 """
 
-from .errors import IndexMismatchError, IndexNotFoundError, QAError
-from .records import Answer, Article, Chunk, Citation, Passage, Story
-from .settings import Settings
+from qa.errors import IndexMismatchError, IndexNotFoundError, QAError
+from qa.records import Answer, Article, Chunk, Citation, Passage, Story
+from qa.settings import Settings
 
 __all__ = ["ask", "build_index", "ingest", "load_index", "Answer", "Article", "Chunk", "Citation", "Passage",
            "Story", "Settings", "QAError", "IndexMismatchError", "IndexNotFoundError"]
@@ -16,7 +16,7 @@ __all__ = ["ask", "build_index", "ingest", "load_index", "Answer", "Article", "C
 
 def __getattr__(name: str):
     if name in ("ask", "build_index", "ingest", "load_index"):
-        from . import api
+        from qa import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -9,11 +9,16 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .errors import QAError
+from qa.api import ask, ingest
+from qa.errors import QAError
+from qa.evaluate.runner import run_cli
+from qa.index.store import read_manifest
+from qa.settings import DEFAULT_INDEX, Settings
+from qa.text.dates import annotate
 
 
 def _index_dir(args) -> Path:
-    return Path(args.index or os.environ.get("QA_INDEX") or Path(__file__).resolve().parent.parent / "index")
+    return Path(args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args) -> int:
-    from .api import ingest
-    from .settings import Settings
-
     settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
     report = ingest(args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild)
     for problem in report.problems:
@@ -90,8 +92,6 @@ def _ingest(args) -> int:
 
 
 def _ask(args) -> int:
-    from .api import ask
-
     answer = ask(args.question, _index_dir(args), as_of=args.as_of, since=args.since, until=args.until,
                  sources=args.source)
     if args.json:
@@ -103,7 +103,6 @@ def _ask(args) -> int:
 
 def format_answer(answer) -> str:
     """The answer with numbered citations, as plain text."""
-    from .dates import annotate
 
     lines = [f"Q: {answer.question}", ""]
     for n in answer.notices:
@@ -141,14 +140,10 @@ def _story_lines(stories) -> list[str]:
 
 
 def _eval(args) -> int:
-    from .evaluation import run_cli
-
     return run_cli(args, _index_dir(args))
 
 
 def _info(args) -> int:
-    from .store import read_manifest
-
     m = read_manifest(_index_dir(args))
     m.pop("checksums", None)
     print(json.dumps(m, indent=2, ensure_ascii=False))

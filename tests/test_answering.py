@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.attribution import full_name, quotes
-from qa.evidence import Evidence, score_sentence
-from qa.extract import Context, best_candidates, clean_title, typed_candidates
-from qa.question import analyse
+from qa.answer.attribution import full_name, quotes
+from qa.answer.candidates import Context, best_candidates, clean_title, typed_candidates
+from qa.answer.evidence import Evidence, score_sentence
+from qa.answer.question import analyse
 from qa.settings import Settings
 
 # ---------------------------------------------------------------- answer typing
@@ -169,7 +169,7 @@ def test_full_names_win_over_surnames():
 
 
 def test_abstention_uses_evidence_and_similarity():
-    from qa.answer import _unsupported
+    from qa.answer.compose import _unsupported
 
     s = Settings()
     ranked = [SimpleNamespace(similarity=0.2)]
@@ -187,8 +187,8 @@ def test_abstention_uses_evidence_and_similarity():
 @pytest.mark.model
 def test_every_seed_question_is_answered_right_with_exact_citations(shared, tmp_path_factory, corpus_dir):
     from qa.api import ask, build_index
-    from qa.index import load_index
-    from qa.metrics import answer_accuracy
+    from qa.evaluate.metrics import answer_accuracy
+    from qa.index.loaded import load_index
 
     folder = tmp_path_factory.mktemp("seed-real") / "index"
     build_index([corpus_dir], folder, Settings(), progress=False)

@@ -1,4 +1,4 @@
-"""Fast, offline tests of the web chat's pure parts (qa/ui.py), the upload saving and app.py's options.
+"""Fast, offline tests of the web chat's pure parts (qa/ui/html.py), the upload saving and app.py's options.
 No model, no Gradio server: the browser tests in test_browser.py drive the real page."""
 
 import html
@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa import ui
+from qa.answer.citations import citation_groups, same_words
 from qa.errors import QAError
 from qa.records import Answer, Article, Citation, Passage
+from qa.ui import html as ui
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -82,68 +83,25 @@ def test_safe_url_only_links_http():
         assert ui.safe_url(bad) == ""
 
 
-# ---------------------------------------------------------------- follow-up questions
-
-def prev(answer: str, answer_type: str = "person", abstained: bool = False) -> Answer:
-    return Answer("q", answer, abstained, answer_type=answer_type)
-
-
-@pytest.mark.parametrize("question, previous, expected", [
-    ("What does he say the UAE provides?", prev("Julio Borges"), "What does Julio Borges say the UAE provides?"),
-    ("What did she warn about?", prev("Jane Doe"), "What did Jane Doe warn about?"),
-    ("What is her role?", prev("Jane Doe"), "What is Jane Doe's role?"),
-    ("Who met her in Paris?", prev("Jane Doe"), "Who met Jane Doe in Paris?"),
-    ("Who criticised him?", prev("Julio Borges"), "Who criticised Julio Borges?"),
-    ("What is his title?", prev("Julio Borges"), "What is Julio Borges's title?"),
-    ("He said what about Iran?", prev("Julio Borges"), "Julio Borges said what about Iran?"),
-    ("Where is it based?", prev("Iranian Americans for Liberty", "organization"),
-     "Where is Iranian Americans for Liberty based?"),
-    ("What do they want?", prev("the UAE", "place"), "What do the UAE want?"),
-    ("Who runs its army?", prev("Venezuela", "place"), "Who runs Venezuela's army?"),
-])
-def test_resolve_followup_replaces_pronouns(question, previous, expected):
-    assert ui.resolve_followup(question, previous) == expected
-
-
-@pytest.mark.parametrize("question, previous", [
-    ("What does he say the UAE provides?", None),
-    ("What does he say the UAE provides?", prev("The corpus does not answer.", abstained=True)),
-    ("What does he say?", prev("Some very long answer that is a whole sentence and not a name at all")),
-    ("What did Julio Borges say he wants?", prev("Julio Borges")),  # the question already names him
-    ("Where is it?", prev("Julio Borges")),  # "it" does not refer to a person
-    ("What does he say happened then?", prev("2021", "date")),
-    ("Who said 'he is a dictator'?", prev("Julio Borges")),  # quoted words are left alone
-    ("Why is it's price high?", prev("gold", "thing")),  # it's = it is
-    ("Who described the 'Club of Other'?", prev("Julio Borges")),
-])
-def test_resolve_followup_leaves_question_alone(question, previous):
-    assert ui.resolve_followup(question, previous) == question
-
-
-def test_resolve_followup_outside_quotes_only():
-    q = "Did he say 'he will return'?"
-    assert ui.resolve_followup(q, prev("Juan Guaido")) == "Did Juan Guaido say 'he will return'?"
-
-
 # ---------------------------------------------------------------- citations and near-duplicates
 
 def test_same_words_ignores_punctuation_and_lead_in():
     a = "Borges explained:\n\n“Russia moves out gold — and the UAE provides cash, in euros.”"
     b = "“Russia moves out gold – and the UAE provides cash, in euros,” said Borges."
-    assert ui.same_words(a, b)
-    assert not ui.same_words(a, "An entirely different statement about oil tankers and sanctions today.")
-    assert not ui.same_words("", a)
-    assert ui.same_words("Short quote.", "short QUOTE")
-    assert not ui.same_words("Short quote.", "Short quote here.")
+    assert same_words(a, b)
+    assert not same_words(a, "An entirely different statement about oil tankers and sanctions today.")
+    assert not same_words("", a)
+    assert same_words("Short quote.", "short QUOTE")
+    assert not same_words("Short quote.", "Short quote here.")
 
 
 def test_citation_groups_put_duplicates_together():
     a = borges_answer()
-    assert ui.citation_groups(a.citations) == [[1, 2]]
+    assert citation_groups(a.citations) == [[1, 2]]
     other = cite(BORGES_A, "More text.")
-    assert ui.citation_groups((*a.citations, other)) == [[1, 2], [3]]
+    assert citation_groups((*a.citations, other)) == [[1, 2], [3]]
     same_doc = cite(BORGES_A, BORGES_A.text[BORGES_A.text.index("“"):BORGES_A.text.index("\n\nMore")])
-    assert ui.citation_groups((a.citations[0], same_doc)) == [[1], [2]]  # one article is not a duplicate of itself
+    assert citation_groups((a.citations[0], same_doc)) == [[1], [2]]  # one article is not a duplicate of itself
 
 
 # ---------------------------------------------------------------- highlighting
@@ -307,7 +265,7 @@ def test_upload_size_limit():
 
 
 def test_save_uploads_stays_inside_the_folder(tmp_path):
-    from qa.ui_app import save_uploads
+    from qa.ui.app import save_uploads
 
     incoming = tmp_path / "gradio" / "..weird name<>.txt"
     incoming.parent.mkdir()
@@ -331,8 +289,8 @@ def test_save_uploads_stays_inside_the_folder(tmp_path):
 
 
 def test_ingest_html_lists_counts_and_problems():
-    from qa.indexing import IngestReport
-    from qa.readers import Problem
+    from qa.index.build import IngestReport
+    from qa.ingest.readers import Problem
 
     report = IngestReport(3, 12, 1, 0, 2, 4, (Problem("/tmp/x/uploads/bad.jsonl", 2, "invalid JSON <x>"),))
     out = ui.ingest_html(report, ["tool.exe: unsupported file type"], ["a.txt", "b<c>.md"])
@@ -345,7 +303,7 @@ def test_ingest_html_lists_counts_and_problems():
 
 
 def test_chat_messages_escape_the_question():
-    from qa.ui_app import chat_messages
+    from qa.ui.app import chat_messages
 
     a = borges_answer()
     msgs = chat_messages([ui.Turn("<img src=x onerror=alert(1)> **hi**", "q", a)], last="…")
@@ -397,30 +355,31 @@ def test_parse_auth():
 
 
 def test_ui_modules_import_nothing_heavy():
-    code = ("import sys, qa.ui, qa.ui_app; heavy = {'gradio', 'torch', 'faiss', 'spacy', 'sentence_transformers'}; "
+    code = ("import sys, qa.ui.html, qa.ui.app; heavy = {'gradio', 'torch', 'faiss', 'spacy', 'sentence_transformers'}; "
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_answer_turn_resolves_and_reports_errors(monkeypatch, tmp_path):
+def test_answer_turn_passes_the_previous_answer_and_reports_errors(monkeypatch, tmp_path):
     import qa.api
-    from qa.ui_app import answer_turn
+    from qa.ui.app import answer_turn
 
     asked = []
 
-    def fake_ask(question, index_dir):
-        asked.append(question)
+    def fake_ask(question, index_dir, previous=None):
+        asked.append((question, previous))
         if "boom" in question:
             raise RuntimeError("bug")
         if not question.strip("? "):
             raise QAError("Empty question")
-        return Answer(question, "cash", False, answer_type="thing")
+        return Answer(question, "cash", False, answer_type="thing", resolved_question="What does Julio Borges say?")
 
     monkeypatch.setattr(qa.api, "ask", fake_ask)
     first = ui.Turn("Who?", "Who?", borges_answer())
-    t = answer_turn("What does he say the UAE provides?", [first], tmp_path)
-    assert asked[-1] == t.resolved == "What does Julio Borges say the UAE provides?" and t.answer.answer == "cash"
+    t = answer_turn("What does he say?", [first], tmp_path)
+    assert asked[-1] == ("What does he say?", first.answer) and t.answer.answer == "cash"
+    assert t.question == "What does he say?" and t.resolved == "What does Julio Borges say?"
     assert answer_turn("?", [], tmp_path).error == "Empty question"
     failed = answer_turn("boom", [], tmp_path)
     assert failed.answer is None and "answering failed (RuntimeError)" in failed.error
@@ -430,18 +389,18 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
     import threading
 
     import qa.api
-    import qa.ui_app
+    import qa.ui.app
     from qa.api import build_index
     from qa.settings import Settings
 
     build_index([ROOT / "corpus"], tmp_path / "index", Settings(model="hash-64"), progress=False)
-    demo = qa.ui_app.build_app(tmp_path / "index", tmp_path / "uploads")
+    demo = qa.ui.app.build_app(tmp_path / "index", tmp_path / "uploads")
     chat_fns = [f for f in demo.fns.values() if f.name.startswith("respond")]
     assert len(chat_fns) == 5 and {(f.concurrency_limit, f.concurrency_id) for f in chat_fns} == {
-        (qa.ui_app.CHAT_STREAMS, "chat")}
+        (qa.ui.app.CHAT_STREAMS, "chat")}
     busy, most, lock = [0], [0], threading.Lock()
 
-    def slow_ask(question, index_dir):
+    def slow_ask(question, index_dir, previous=None):
         with lock:
             busy[0] += 1
             most[0] = max(most[0], busy[0])
@@ -451,7 +410,7 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
         return Answer(question, "Julio Borges", False, answer_type="person")
 
     monkeypatch.setattr(qa.api, "ask", slow_ask)
-    monkeypatch.setattr(qa.ui_app, "STREAM_DELAY", 0)
+    monkeypatch.setattr(qa.ui.app, "STREAM_DELAY", 0)
     finals = []
 
     def chat(i: int):
@@ -463,4 +422,4 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
         t.start()
     for t in threads:
         t.join()
-    assert finals == ["Julio Borges"] * 6 and most[0] == qa.ui_app.MODEL_WORKERS == 1
+    assert finals == ["Julio Borges"] * 6 and most[0] == qa.ui.app.MODEL_WORKERS == 1

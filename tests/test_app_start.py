@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import qa.index
-import qa.ui_app
-from qa.embedding import HashEmbedder
-from qa.index import load_index
-from qa.indexing import fingerprint
-from qa.readers import read_paths
+import qa.index.embedding
+import qa.ui.app
+from qa.index.build import fingerprint
+from qa.index.embedding import HashEmbedder
+from qa.index.loaded import load_index
+from qa.ingest.readers import read_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,7 +30,7 @@ def corpus(tmp_path, corpus_dir) -> Path:
 @pytest.fixture
 def hash_model(monkeypatch):
     """Every model the code asks for is the hash test embedder (no torch)."""
-    monkeypatch.setattr(qa.index, "make_embedder", lambda settings: HashEmbedder(64))
+    monkeypatch.setattr(qa.index.embedding, "make_embedder", lambda settings: HashEmbedder(64))
 
 
 def sync(corpus: Path, index: Path, capsys) -> tuple[str, str]:
@@ -111,16 +111,17 @@ class Recorder:
 @pytest.fixture
 def served(monkeypatch, hash_model):
     apps: list[Recorder] = []
-    monkeypatch.setattr(qa.ui_app, "build_app", lambda index_dir, upload_dir: apps.append(
+    monkeypatch.setattr(qa.ui.app, "build_app", lambda index_dir, upload_dir: apps.append(
         Recorder(index_dir, upload_dir)) or apps[-1])
-    monkeypatch.setattr(qa.ui_app, "theme", lambda: None)
+    monkeypatch.setattr(qa.ui.app, "theme", lambda: None)
     monkeypatch.delenv("QA_INDEX", raising=False)
     monkeypatch.delenv("QA_AUTH", raising=False)
     return apps
 
 
 def test_defaults_serve_corpus_and_index_beside_app_on_localhost_7860(served, corpus, monkeypatch, capsys):
-    monkeypatch.setattr(app, "ROOT", corpus.parent)
+    monkeypatch.setattr(app, "DEFAULT_INDEX", corpus.parent / "index")
+    monkeypatch.setattr(app, "DEFAULT_CORPUS", corpus)
     assert app.main([]) == 0
     (server,) = served
     assert server.index_dir == corpus.parent / "index" and server.upload_dir == corpus / "uploads"

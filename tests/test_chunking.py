@@ -5,13 +5,13 @@ from itertools import pairwise
 
 import pytest
 
-from qa.chunking import chunk_article, content_sentences
-from qa.indexing import search_text
-from qa.readers import read_paths
+from qa.index.build import search_text
+from qa.ingest.chunking import chunk_article, content_sentences
+from qa.ingest.readers import read_paths
 from qa.records import Article
-from qa.sentences import sentence_spans
 from qa.settings import Settings
-from qa.tokens import token_counter
+from qa.text.sentences import sentence_spans
+from qa.text.tokens import token_counter
 
 COUNT = token_counter("cl100k_base")
 

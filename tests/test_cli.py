@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa import cli
-from qa.readers import read_paths
+from qa.ingest.readers import read_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUB = "Who described the 'Club of Other'?"

@@ -16,9 +16,9 @@ import pytest
 from qa import cli
 from qa.api import ask, build_index, ingest
 from qa.errors import IndexCorruptError, IndexLockedError, QAError
-from qa.index import load_index
+from qa.index.loaded import load_index
+from qa.index.store import write_lock
 from qa.settings import Settings
-from qa.store import write_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 HASH = Settings(model="hash-64")
@@ -29,9 +29,9 @@ NEW = "Quokka census\n\nRangers on Rottnest Island counted more quokkas than eve
 DRIVER = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    import qa.index, qa.store as store
+    import qa.index.embedding, qa.index.store as store
     from qa import cli
-    from qa.embedding import HashEmbedder
+    from qa.index.embedding import HashEmbedder
 
     index_dir, new_dir, point, marker = sys.argv[1:5]
 
@@ -43,7 +43,7 @@ DRIVER = textwrap.dedent("""
         class Slow(HashEmbedder):
             def embed(self, texts, progress=None):
                 pause()
-        qa.index.make_embedder = lambda settings: Slow(64)
+        qa.index.embedding.make_embedder = lambda settings: Slow(64)
     elif point == "writing":  # files half written in the temporary folder
         import faiss
         write = faiss.write_index

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from qa import cli, ui
+from qa import cli
+from qa.answer.news import enrich
 from qa.api import ingest, load_index
-from qa.dates import annotate, check_day, dateline_date, publication_date, relative_mentions, relative_note, url_date
 from qa.errors import QAError
-from qa.news import enrich
-from qa.readers import read_paths
+from qa.ingest.published import dateline_date, publication_date, url_date
+from qa.ingest.readers import read_paths
 from qa.records import Answer, Article, Citation
 from qa.settings import Settings
+from qa.text.dates import annotate, check_day, relative_mentions, relative_note
+from qa.ui import html as ui
 
 PAGE = """<html><head><title>Harbour wall to be rebuilt</title>
 <meta property="article:published_time" content="2022-06-12T10:01:00Z">

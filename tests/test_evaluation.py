@@ -11,18 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from qa import cli, evaluation
+from qa import cli
 from qa.api import build_index
 from qa.errors import QuestionSetError
-from qa.index import load_index
-from qa.questionset import EvalQuestion, load_questions
+from qa.evaluate import runner as evaluation
+from qa.evaluate import summary
+from qa.evaluate.questions import EvalQuestion, load_questions
+from qa.index.loaded import load_index
 from qa.records import Answer, Citation, Passage
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTIONS = ROOT.parent / "shared" / "questions" / "seed-dev.jsonl"
 HASH = Settings(model="hash-64")
-TOP_KEYS = {*evaluation.METRICS, "n_questions", "n_articles", "settings", "questions"}
+TOP_KEYS = {*summary.METRICS, "n_questions", "n_articles", "settings", "questions"}
 
 
 def write_lines(path: Path, rows) -> Path:
@@ -160,7 +162,7 @@ def test_per_question_records(result):
 
 
 def test_json_has_exactly_the_metric_keys(result, tmp_path):
-    evaluation.write_json(result, tmp_path / "out" / "eval.json")
+    summary.write_json(result, tmp_path / "out" / "eval.json")
     data = json.loads((tmp_path / "out" / "eval.json").read_text(encoding="utf-8"))
     assert set(data) == TOP_KEYS
     assert data["settings"]["model"] == "hash-64"
@@ -170,7 +172,7 @@ def test_a_set_without_unanswerable_questions_or_abstentions_gives_null(tiny):
     res = evaluate_canned(tiny[0], [EvalQuestion("q1", "Who won?", ("Alice Smith",))])
     assert res["abstain_precision"] is None and res["abstain_recall"] is None
     assert res["hit@1"] is None and res["citation_support"] is None  # no evidence or doc_ids
-    assert "n/a" in evaluation.format_table(res)
+    assert "n/a" in summary.format_table(res)
 
 
 # ---------------------------------------------------------------- the HTML report
@@ -190,7 +192,7 @@ class Tags(HTMLParser):
 
 
 def test_report_is_self_contained_and_escapes_text(result, tmp_path):
-    from qa.report import write_report
+    from qa.evaluate.report import write_report
 
     write_report(result, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -260,5 +262,5 @@ def test_python_m_qa_eval_on_the_seed_questions(tmp_path):
     assert set(data) == TOP_KEYS and data["n_questions"] == 12 and data["n_articles"] == 2
     assert data["citation_exact"] == 1.0
     assert data["abstain_recall"] is not None and data["answer_accuracy"] is not None
-    assert all(0 <= data[k] <= 1 for k in evaluation.METRICS if not k.endswith("_ms"))
+    assert all(0 <= data[k] <= 1 for k in summary.METRICS if not k.endswith("_ms"))
     assert report.read_text(encoding="utf-8").startswith("<!doctype html>")

@@ -6,13 +6,14 @@ import json
 import pytest
 
 import qa.api
-from qa import cli, ui
+from qa import cli
 from qa.api import ask, ingest, load_index
 from qa.errors import QAError
-from qa.filters import keep_article, make_filters, outlet, outlets
 from qa.records import Answer, Article
+from qa.retrieve.filters import keep_article, make_filters, outlet, outlets
 from qa.settings import Settings
-from qa.ui_app import answer_turn, chat_filters
+from qa.ui import html as ui
+from qa.ui.app import answer_turn, chat_filters
 
 HASH = Settings(model="hash-64")
 RECORDS = [
@@ -122,7 +123,7 @@ def test_chat_passes_its_filter_controls_to_ask(monkeypatch, tmp_path):
     assert chat_filters("", "", ["cnn.com"]) == {"sources": ["cnn.com"]}
     got = {}
 
-    def fake_ask(question, index_dir, **filters):
+    def fake_ask(question, index_dir, previous=None, **filters):
         got.update(filters)
         if filters.get("since") == "bad":
             raise QAError("since 'bad' is not a date; give it as YYYY-MM-DD, e.g. 2022-06-12")

@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 
 from qa.api import ask, build_index, ingest
-from qa.chunking import chunk_article
 from qa.errors import IndexMismatchError, IndexNotFoundError
-from qa.index import Index, load_index
-from qa.indexing import fingerprint, search_text
-from qa.keyword import KeywordIndex
-from qa.readers import read_paths
-from qa.retrieval import rank_articles
+from qa.index.build import fingerprint, search_text
+from qa.index.keyword import KeywordIndex
+from qa.index.loaded import Index, load_index
+from qa.index.store import StoredIndex, read_index
+from qa.index.vectors import build_vector_index, search_vectors
+from qa.ingest.chunking import chunk_article
+from qa.ingest.readers import read_paths
+from qa.retrieve.fusion import rank_articles
 from qa.settings import Settings
-from qa.store import StoredIndex, read_index
-from qa.tokens import token_counter
-from qa.vectors import build_vector_index, search_vectors
+from qa.text.tokens import token_counter
 
 QUESTIONS = ["Who described the 'Club of Other'?", "What does Iran provide to Venezuela?",
              "How many quokkas were counted?", "gold reserves Russia UAE euros", "ferry strike"]
@@ -48,8 +48,8 @@ def built(tmp_path, corpus_dir, hash_settings):
 
 def in_memory(sources, settings: Settings) -> Index:
     """The same index made in memory, never saved: what loading must give back."""
-    from qa.index import make_embedder
-    from qa.stories import group_stories
+    from qa.index.embedding import make_embedder
+    from qa.index.stories import group_stories
 
     articles = {a.doc_id: a for a in read_paths(sources).articles}
     count = token_counter(settings.tokenizer)

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from qa import metrics as m
+from qa.evaluate import metrics as m
 
 # ---------------------------------------------------------------- answers
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from qa.api import ingest
-from qa.index import load_index
-from qa.readers import SUPPORTED, read_paths
+from qa.index.loaded import load_index
+from qa.ingest.readers import SUPPORTED, read_paths
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = ("000_f0064c69b098e1e3.txt", "001_cafc69e03f85d0ea.txt")

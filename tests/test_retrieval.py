@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from qa.api import ask, build_index
-from qa.index import load_index
-from qa.recency import day_number, freshness, has_time_cue
-from qa.retrieval import keyword_query, rank_articles, rrf, top_rows
+from qa.index.loaded import load_index
+from qa.retrieve.fusion import keyword_query, rank_articles, rrf, top_rows
+from qa.retrieve.recency import freshness, has_time_cue
 from qa.settings import Settings
+from qa.text.dates import day_number
 
 
 def test_rrf_sums_reciprocal_ranks_over_lists():

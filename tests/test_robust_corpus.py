@@ -15,7 +15,7 @@ import pytest
 from qa import cli
 from qa.api import ingest
 from qa.errors import QAError
-from qa.readers import read_paths
+from qa.ingest.readers import read_paths
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

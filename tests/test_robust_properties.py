@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.api import ingest
-from qa.chunking import chunk_article
-from qa.readers import read_paths
+from qa.ingest.chunking import chunk_article
+from qa.ingest.readers import read_paths
 from qa.records import Article
 from qa.settings import Settings
-from qa.tokens import token_counter
+from qa.text.tokens import token_counter
 
 TIKTOKEN = token_counter("cl100k_base")
 

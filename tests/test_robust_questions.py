@@ -10,9 +10,9 @@ import pytest
 from qa import cli
 from qa.api import MAX_QUESTION_CHARS, ask, build_index, clean_question
 from qa.errors import QAError
-from qa.index import load_index
+from qa.index.loaded import load_index
 from qa.settings import Settings
-from qa.tokens import encoding
+from qa.text.tokens import encoding
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CLUB = "Who described the 'Club of Other'?"

@@ -12,11 +12,11 @@ import pytest
 
 from qa.api import build_index
 from qa.errors import IndexCorruptError
-from qa.index import load_index
+from qa.index.loaded import load_index
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted((ROOT / "qa").glob("*.py"))
+SOURCES = sorted((ROOT / "qa").rglob("*.py"))
 
 
 class Payload:

@@ -1,9 +1,9 @@
-"""Sentence spans (qa/sentences.py): abbreviations, initials and numbers do not end a sentence; quotes and
+"""Sentence spans (qa/text/sentences.py): abbreviations, initials and numbers do not end a sentence; quotes and
 brackets stay with their sentence; Chinese and Japanese full stops end one without a space."""
 
 import pytest
 
-from qa.sentences import paragraphs, sentence_spans
+from qa.text.sentences import paragraphs, sentence_spans
 
 
 def sentences(text: str) -> list[str]:

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import pytest
 
-import qa.stories as stories
-from qa import cli, ui
+import qa.index.stories as stories
+from qa import cli
 from qa.api import ask, ingest, load_index
-from qa.duplicates import collapse_passages, locate
 from qa.errors import IndexMismatchError
-from qa.readers import read_paths
+from qa.index.stories import Grouping, fingerprint_from_row, fingerprint_row, group_stories
+from qa.ingest.readers import read_paths
 from qa.records import Article
-from qa.retrieval import Ranked
+from qa.retrieve.duplicates import collapse_passages, locate
+from qa.retrieve.fusion import Ranked
 from qa.settings import Settings
-from qa.stories import Grouping, fingerprint_from_row, fingerprint_row, group_stories
+from qa.ui import html as ui
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"  # the two seed articles: one story told twice
@@ -209,8 +210,8 @@ def test_locate_finds_reworded_quotes_and_refuses_other_text():
 
 
 def test_the_evaluation_counts_a_collapsed_passage_relevant_through_its_copies():
-    from qa import evaluation
-    from qa.questionset import EvalQuestion
+    from qa.evaluate import runner as evaluation
+    from qa.evaluate.questions import EvalQuestion
     from qa.records import Answer, Passage
 
     q = EvalQuestion("q", "Who?", ("A",), (), ("gold",))

@@ -1,10 +1,10 @@
-"""The vector index (qa/vectors.py): exact search equals brute force, the switch to the approximate
+"""The vector index (qa/index/vectors.py): exact search equals brute force, the switch to the approximate
 index past the size threshold, and the approximate index finding what exact search finds."""
 
 import numpy as np
 import pytest
 
-from qa.vectors import build_vector_index, ivf_lists, search_vectors
+from qa.index.vectors import build_vector_index, ivf_lists, search_vectors
 
 
 def unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:

@@ -1,0 +1,132 @@
+"""A loaded index: the stored files plus the embedder that queries them."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from qa.errors import QAError, rebuild_hint
+from qa.index import embedding
+from qa.index.embedding import Embedder
+from qa.index.store import MANIFEST, StoredIndex, read_index, read_manifest
+from qa.records import Story
+from qa.settings import DEFAULT_INDEX, INDEX_FIELDS, Settings
+from qa.text.dates import day_number
+from qa.text.tokens import truncate
+
+
+class Index:
+    """Read-only view of an index folder, with query embedding. Use `load_index()` to get one."""
+
+    def __init__(self, stored: StoredIndex, settings: Settings, embedder: Embedder | None = None):
+        self.stored = stored
+        self.settings = settings
+        self.embedder = embedder or embedding.make_embedder(settings)
+
+    @property
+    def path(self) -> Path:
+        return self.stored.path
+
+    @property
+    def manifest(self) -> dict:
+        return self.stored.manifest
+
+    @property
+    def articles(self):
+        return self.stored.articles
+
+    @property
+    def chunks(self):
+        return self.stored.chunks
+
+    @property
+    def vector_index(self):
+        return self.stored.vector_index
+
+    @property
+    def keyword_index(self):
+        return self.stored.keyword_index
+
+    @cached_property
+    def doc_of(self) -> list[str]:
+        return [c.doc_id for c in self.chunks]
+
+    @cached_property
+    def doc_ids(self) -> list[str]:
+        """The articles that have chunks, in chunk-table order; `doc_index` numbers chunks by this list."""
+        return list(dict.fromkeys(self.doc_of))
+
+    @cached_property
+    def doc_index(self) -> np.ndarray:
+        """For each chunk row, the number of its article in `doc_ids`."""
+        number = {d: i for i, d in enumerate(self.doc_ids)}
+        return np.fromiter((number[d] for d in self.doc_of), dtype=np.int64, count=len(self.doc_of))
+
+    @cached_property
+    def lead_rows(self) -> np.ndarray:
+        """For each article in `doc_ids`, the row of its first chunk (its lead paragraph)."""
+        lead = np.full(len(self.doc_ids), -1, dtype=np.int64)
+        starts = np.full(len(self.doc_ids), np.iinfo(np.int64).max, dtype=np.int64)
+        for row, (d, c) in enumerate(zip(self.doc_index, self.chunks, strict=True)):
+            if c.start < starts[d]:
+                starts[d], lead[d] = c.start, row
+        return lead
+
+    @cached_property
+    def published_days(self) -> np.ndarray:
+        """For each article in `doc_ids`, its publication day number (NaN when unknown)."""
+
+        days = [day_number(self.articles[d].published) for d in self.doc_ids]
+        return np.array([np.nan if x is None else x for x in days], dtype=np.float64)
+
+    @cached_property
+    def story_of(self) -> dict[str, Story]:
+        """Each article's story; an article missing from stories.jsonl is a story of its own."""
+        found = {d: s for s in self.stored.stories for d in s.doc_ids}
+        return {d: found.get(d) or Story(f"story-{d}", (d,)) for d in self.articles}
+
+    def embed_query(self, text: str) -> np.ndarray:
+        text = truncate(text, self.settings.max_query_tokens, self.settings.tokenizer)
+        return self.embedder.embed([text])
+
+
+def index_settings(index_dir: str | os.PathLike) -> Settings:
+    """The settings the index at `index_dir` was built with (IndexNotFoundError when there is none)."""
+
+    manifest = read_manifest(Path(index_dir))
+    try:
+        return Settings(**{k: manifest[k] for k in INDEX_FIELDS})
+    except KeyError as e:
+        raise QAError(f"index at {index_dir} has no {e} in its manifest; " + rebuild_hint(index_dir)) from e
+
+
+def load_index(index_dir: str | os.PathLike = DEFAULT_INDEX, settings: Settings | None = None, embedder: Embedder | None = None) -> Index:
+    """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
+    must match them (a clear IndexMismatchError says what differs)."""
+    settings = settings or index_settings(index_dir)
+    return Index(read_index(Path(index_dir), settings.index_key()), settings, embedder)
+
+
+class IndexCache:
+    """Loaded indexes by folder, so that each question does not load its index again. An index rebuilt
+    on disk (its manifest changed) is loaded anew, keeping the embedding model already in memory."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[Path, tuple[float, Index]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, index_dir: str | os.PathLike) -> Index:
+        path = Path(index_dir).resolve()
+        manifest = path / MANIFEST
+        with self._lock:
+            stamp = manifest.stat().st_mtime if manifest.exists() else 0.0
+            hit = self._loaded.get(path)
+            if hit and hit[0] == stamp:
+                return hit[1]
+            index = load_index(path, embedder=hit[1].embedder if hit else None)
+            self._loaded[path] = (stamp, index)
+            return index

@@ -1,0 +1,3 @@
+"""Text helpers every stage shares: tokens (tiktoken), sentences and paragraphs, search terms, word
+shingles, quotation spans, page-furniture lines, dates, and the spaCy pipeline. Imports nothing of the
+other stages."""

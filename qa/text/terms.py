@@ -1,0 +1,24 @@
+"""The words of a text as search terms: lower case, Snowball-stemmed, English stopwords removed. BM25
+indexes these, and answering weighs a question's words with them."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer_and_stopwords():
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed words of the text, stopwords removed."""
+    stemmer, stop = _stemmer_and_stopwords()
+    words = [w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower())]
+    return stemmer.stemWords([w for w in words if w not in stop and w])
