@@ -26,10 +26,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--index", help="index folder (default: $QA_INDEX, else index/)")
-    p.add_argument("--corpus", nargs="+", metavar="PATH",
-                   help="corpus folder(s) or file(s) the index is synced with (default: corpus/)")
+    p.add_argument(
+        "--corpus",
+        nargs="+",
+        metavar="PATH",
+        help="corpus folder(s) or file(s) the index is synced with (default: corpus/)",
+    )
     p.add_argument("--share", action="store_true", help="also publish a public gradio.live link (off by default)")
-    p.add_argument("--auth", help='require login as USER:PASS (default: $QA_AUTH, else no login)')
+    p.add_argument("--auth", help="require login as USER:PASS (default: $QA_AUTH, else no login)")
     return p.parse_args(argv)
 
 
@@ -63,8 +67,11 @@ def sync_index(paths: list[Path], index_dir: Path) -> None:
     report = build_index(paths, index_dir)  # keeps the model the index was built with
     for problem in report.problems:
         print(f"  skipped {problem}", file=sys.stderr)
-    print(f"Index: {report.n_articles} articles in {report.n_chunks} chunks ({report.added} added, "
-          f"{report.updated} updated, {report.embedded} chunks embedded)", flush=True)
+    print(
+        f"Index: {report.n_articles} articles in {report.n_chunks} chunks ({report.added} added, "
+        f"{report.updated} updated, {report.embedded} chunks embedded)",
+        flush=True,
+    )
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -115,10 +122,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     demo = build_app(index_dir, uploads)
     demo.queue(default_concurrency_limit=1)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                auth_message="Log in to ask questions about the news corpus." if auth else None,
-                max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, footer_links=[], ssr_mode=False,
-                show_error=True, pwa=False, mcp_server=False, state_session_capacity=SESSIONS_KEPT)
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        auth=auth,
+        auth_message="Log in to ask questions about the news corpus." if auth else None,
+        max_file_size=MAX_UPLOAD_BYTES,
+        theme=theme(),
+        css=CSS,
+        footer_links=[],
+        ssr_mode=False,
+        show_error=True,
+        pwa=False,
+        mcp_server=False,
+        state_session_capacity=SESSIONS_KEPT,
+    )
     return 0
 
 

@@ -74,8 +74,14 @@ def run(args) -> dict:
         finally:
             restore()
         index = load_index(folder)
-        row = {"variant": name, "chunk_tokens": tokens, "chunk_overlap": overlap, "changed": what or "-",
-               "chunks": len(index.chunks), "build_s": round(build_s, 1)}
+        row = {
+            "variant": name,
+            "chunk_tokens": tokens,
+            "chunk_overlap": overlap,
+            "changed": what or "-",
+            "chunks": len(index.chunks),
+            "build_s": round(build_s, 1),
+        }
         for mode, use_dates in (("as_of", True), ("ignore_dates", False)):
             result = evaluate(index, questions, use_dates=use_dates)
             row[mode] = {m: result[m] for m in METRICS}
@@ -85,10 +91,21 @@ def run(args) -> dict:
 
 def report(result: dict) -> None:
     header = ["variant", "chunks", *METRICS, "no dates: hit@5", "mrr@10", "accuracy"]
-    print_table("realtimeqa-dev, as of each question's date (then with dates ignored)", [
-        [r["variant"], r["chunks"], *(r["as_of"][m] for m in METRICS),
-         r["ignore_dates"]["hit@5"], r["ignore_dates"]["mrr@10"], r["ignore_dates"]["answer_accuracy"]]
-        for r in result["variants"]], header)
+    print_table(
+        "realtimeqa-dev, as of each question's date (then with dates ignored)",
+        [
+            [
+                r["variant"],
+                r["chunks"],
+                *(r["as_of"][m] for m in METRICS),
+                r["ignore_dates"]["hit@5"],
+                r["ignore_dates"]["mrr@10"],
+                r["ignore_dates"]["answer_accuracy"],
+            ]
+            for r in result["variants"]
+        ],
+        header,
+    )
 
 
 main = bench_main(parse_args, run, report)

@@ -78,16 +78,25 @@ def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
     if not seconds:
         return {"p50_ms": float("nan"), "p95_ms": float("nan"), "mean_ms": float("nan"), "max_ms": float("nan")}
     ms = [s * 1000 for s in seconds]
-    return {"p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
-            "mean_ms": round(sum(ms) / len(ms), 2), "max_ms": round(max(ms), 2)}
+    return {
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "mean_ms": round(sum(ms) / len(ms), 2),
+        "max_ms": round(max(ms), 2),
+    }
 
 
 def machine() -> dict:
     """What the numbers were measured on (they are only comparable on the same machine and load)."""
     import torch
 
-    return {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-            "load_avg_1m_at_start": round(os.getloadavg()[0], 2), "date": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def print_table(title: str, rows: Sequence[Sequence[object]], header: Sequence[str] | None = None) -> None:
@@ -153,8 +162,10 @@ def copy_index(src: Path, dest_parent: Path) -> Path:
     realtimeqa-dev index is built first if it is missing."""
     src = ensure_rtqa_index(src)
     if not (src / "manifest.json").exists():
-        raise SystemExit(f"error: no built index at {src} (no manifest.json yet); build one with "
-                         f"`python -m qa ingest {RTQA / 'corpus.jsonl'} --index DIR` and pass --index DIR")
+        raise SystemExit(
+            f"error: no built index at {src} (no manifest.json yet); build one with "
+            f"`python -m qa ingest {RTQA / 'corpus.jsonl'} --index DIR` and pass --index DIR"
+        )
     dest = dest_parent / src.name
     shutil.copytree(src, dest)
     return dest

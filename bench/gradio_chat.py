@@ -87,15 +87,21 @@ class ChatSession:
 
     async def _ask(self, question: str, t0: float) -> Reply:
         data = [question if i == self.chat.trigger_id else None for i in self.chat.inputs]
-        body = {"data": data, "fn_index": self.chat.fn_index, "trigger_id": self.chat.trigger_id,
-                "session_hash": self.session_hash, "event_data": None}
+        body = {
+            "data": data,
+            "fn_index": self.chat.fn_index,
+            "trigger_id": self.chat.trigger_id,
+            "session_hash": self.session_hash,
+            "event_data": None,
+        }
         r = await self.client.post(f"{API}/queue/join", json=body)
         r.raise_for_status()
         event_id = r.json()["event_id"]
         first = float("nan")
         frames = 0
-        async with self.client.stream("GET", f"{API}/queue/data", params={"session_hash": self.session_hash},
-                                      timeout=httpx.Timeout(30, read=None)) as stream:
+        async with self.client.stream(
+            "GET", f"{API}/queue/data", params={"session_hash": self.session_hash}, timeout=httpx.Timeout(30, read=None)
+        ) as stream:
             stream.raise_for_status()
             async for line in stream.aiter_lines():
                 if not line.startswith("data:"):
@@ -114,8 +120,7 @@ class ChatSession:
                     if not msg.get("success"):
                         return Reply(question, False, seconds, first, "", f"event failed: {out.get('error')}")
                     text = last_answer(out.get("data") or [])
-                    return Reply(question, FAILED not in text, seconds, first, text,
-                                 "" if FAILED not in text else text)
+                    return Reply(question, FAILED not in text, seconds, first, text, "" if FAILED not in text else text)
                 elif kind in ("close_stream", "unexpected_error"):
                     break
         raise RuntimeError(f"the event stream ended without a result ({msg})")

@@ -24,8 +24,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--corpus", default=str(RTQA / "corpus.jsonl"), help="JSON Lines corpus (default: realtimeqa-dev)")
     p.add_argument("--limit", type=int, help="only the first N articles (quick runs)")
     p.add_argument("--batch-size", type=int, help="embedding batch size (default: the settings' batch_size)")
-    p.add_argument("--keep", help="keep the index the ingest built in this folder (e.g. bench/results/rtqa-index, "
-                                  "which the latency and load benchmarks use)")
+    p.add_argument(
+        "--keep",
+        help="keep the index the ingest built in this folder (e.g. bench/results/rtqa-index, "
+        "which the latency and load benchmarks use)",
+    )
     p.add_argument("--json", help="also write the results to this JSON file")
     return p.parse_args(argv)
 
@@ -57,9 +60,14 @@ def stage_targets(embedder) -> dict:
     import qa.index.build
     import qa.index.keyword
 
-    return {"read": (qa.index.build, "read_paths"), "chunk": (qa.index.build, "chunk_article"),
-            "embed": (embedder, "embed"), "bm25": (qa.index.keyword.KeywordIndex, "build"),
-            "faiss": (qa.index.build, "build_vector_index"), "write": (qa.index.build, "write_index")}
+    return {
+        "read": (qa.index.build, "read_paths"),
+        "chunk": (qa.index.build, "chunk_article"),
+        "embed": (embedder, "embed"),
+        "bm25": (qa.index.keyword.KeywordIndex, "build"),
+        "faiss": (qa.index.build, "build_vector_index"),
+        "write": (qa.index.build, "write_index"),
+    }
 
 
 def run(args) -> dict:
@@ -69,8 +77,13 @@ def run(args) -> dict:
 
     base = Settings()
     settings = Settings(batch_size=args.batch_size or base.batch_size)
-    result: dict = {"machine": machine(), "corpus": args.corpus, "limit": args.limit,
-                    "batch_size": settings.batch_size, "rss_start_mb": round(rss_mb(), 1)}
+    result: dict = {
+        "machine": machine(),
+        "corpus": args.corpus,
+        "limit": args.limit,
+        "batch_size": settings.batch_size,
+        "rss_start_mb": round(rss_mb(), 1),
+    }
     t0 = time.perf_counter()
     embedder = SentenceTransformerEmbedder(settings.model, settings.batch_size)
     model = embedder.load()
@@ -92,30 +105,40 @@ def run(args) -> dict:
     if len(texts) != report.embedded:
         raise SystemExit(f"error: rebuilt {len(texts)} texts but ingest embedded {report.embedded}")
     t0 = time.perf_counter()
-    model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                 show_progress_bar=False)
+    model.encode(
+        texts, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     encode_s = time.perf_counter() - t0
     n = report.n_chunks
-    result.update({
-        "n_articles": report.n_articles, "n_chunks": n, "problems": len(report.problems),
-        "ingest_s": round(ingest_s, 2), "encode_s": round(encode_s, 2),
-        "ingest_chunks_per_s": round(n / ingest_s, 2), "encode_chunks_per_s": round(n / encode_s, 2),
-        "ratio": round(encode_s / ingest_s, 3),
-        "stages_s": {k: round(v, 3) for k, v in stages.items() if not k.endswith("_calls")},
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-    })
+    result.update(
+        {
+            "n_articles": report.n_articles,
+            "n_chunks": n,
+            "problems": len(report.problems),
+            "ingest_s": round(ingest_s, 2),
+            "encode_s": round(encode_s, 2),
+            "ingest_chunks_per_s": round(n / ingest_s, 2),
+            "encode_chunks_per_s": round(n / encode_s, 2),
+            "ratio": round(encode_s / ingest_s, 3),
+            "stages_s": {k: round(v, 3) for k, v in stages.items() if not k.endswith("_calls")},
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+        }
+    )
     return result
 
 
 def report(r: dict) -> None:
     st = r["stages_s"]
     other = r["ingest_s"] - sum(st.values())
-    print_table(f"Indexing {r['n_articles']:,} articles → {r['n_chunks']:,} chunks (batch size {r['batch_size']})", [
-        ("whole ingest", f"{r['ingest_s']:.1f} s", f"{r['ingest_chunks_per_s']:.1f} chunks/s"),
-        ("model.encode alone", f"{r['encode_s']:.1f} s", f"{r['encode_chunks_per_s']:.1f} chunks/s"),
-        ("ratio (target >= 0.9)", f"{r['ratio']:.3f}", ""),
-        ("peak RSS", f"{r['peak_rss_mb']:,.0f} MB", f"model loaded: {r['rss_model_loaded_mb']:,.0f} MB"),
-    ])
+    print_table(
+        f"Indexing {r['n_articles']:,} articles → {r['n_chunks']:,} chunks (batch size {r['batch_size']})",
+        [
+            ("whole ingest", f"{r['ingest_s']:.1f} s", f"{r['ingest_chunks_per_s']:.1f} chunks/s"),
+            ("model.encode alone", f"{r['encode_s']:.1f} s", f"{r['encode_chunks_per_s']:.1f} chunks/s"),
+            ("ratio (target >= 0.9)", f"{r['ratio']:.3f}", ""),
+            ("peak RSS", f"{r['peak_rss_mb']:,.0f} MB", f"model loaded: {r['rss_model_loaded_mb']:,.0f} MB"),
+        ],
+    )
     rows = [*st.items(), ("other (fingerprints, merging, vector copy)", other)]
     print_table("Ingest stages", [(k, f"{v:.2f} s", f"{100 * v / r['ingest_s']:.1f} %") for k, v in rows])
 

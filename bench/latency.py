@@ -34,13 +34,21 @@ from bench.common import (  # noqa: E402
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--index", default=str(RTQA_INDEX), help="built index (copied first; default: realtimeqa-dev)")
-    p.add_argument("--corpus", nargs="+", default=[str(RTQA / "corpus.jsonl")],
-                   help="the corpus the index was built from (the app syncs with it at start)")
+    p.add_argument(
+        "--corpus",
+        nargs="+",
+        default=[str(RTQA / "corpus.jsonl")],
+        help="the corpus the index was built from (the app syncs with it at start)",
+    )
     p.add_argument("--questions", default=str(RTQA / "questions.jsonl"), help="JSON Lines question set")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--warmup", type=int, default=5, help="questions asked before timing (default 5)")
-    p.add_argument("--threads", type=int, default=1, help="torch and FAISS threads (default 1, as app.py serves; "
-                   "0: the libraries' default, all cores)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch and FAISS threads (default 1, as app.py serves; 0: the libraries' default, all cores)",
+    )
     p.add_argument("--no-cold-start", action="store_true", help="skip the app cold-start measurement")
     p.add_argument("--json", help="also write the results to this JSON file")
     return p.parse_args(argv)
@@ -50,8 +58,11 @@ def stage_targets(index) -> dict:
     """The stages of qa.answer.compose.answer_question, timed by wrapping the names it calls."""
     import qa.answer.compose
 
-    return {"embed_query": (index, "embed_query"), "retrieval": (qa.answer.compose, "rank_articles"),
-            "evidence": (qa.answer.compose, "gather")}
+    return {
+        "embed_query": (index, "embed_query"),
+        "retrieval": (qa.answer.compose, "rank_articles"),
+        "evidence": (qa.answer.compose, "gather"),
+    }
 
 
 def time_questions(index, questions: list[str], warmup: int) -> dict:
@@ -65,14 +76,24 @@ def time_questions(index, questions: list[str], warmup: int) -> dict:
             t0 = time.perf_counter()
             answer = ask(q, index)
             total = time.perf_counter() - t0
-        rows.append({"total": total, "embed_query": st.get("embed_query", 0.0), "retrieval": st.get("retrieval", 0.0),
-                     "evidence": st.get("evidence", 0.0), "abstained": answer.abstained})
+        rows.append(
+            {
+                "total": total,
+                "embed_query": st.get("embed_query", 0.0),
+                "retrieval": st.get("retrieval", 0.0),
+                "evidence": st.get("evidence", 0.0),
+                "abstained": answer.abstained,
+            }
+        )
     for r in rows:
         r["answering"] = r["total"] - r["retrieval"]  # evidence + extraction + citations (+ question cleaning)
         r["extraction"] = r["answering"] - r["evidence"]
     keys = ("total", "retrieval", "embed_query", "answering", "evidence", "extraction")
-    return {"n": len(rows), "abstained": sum(r["abstained"] for r in rows),
-            **{k: percentiles_ms([r[k] for r in rows]) for k in keys}}
+    return {
+        "n": len(rows),
+        "abstained": sum(r["abstained"] for r in rows),
+        **{k: percentiles_ms([r[k] for r in rows]) for k in keys},
+    }
 
 
 def cold_start(index: Path, corpus: list[Path], question: str, log: Path) -> dict:
@@ -88,8 +109,13 @@ def cold_start(index: Path, corpus: list[Path], question: str, log: Path) -> dic
             up = time.perf_counter() - app.started
             reply = await ChatSession(client, find_chat(config)).ask(question)
             done = time.perf_counter() - app.started
-            return {"up_s": round(up, 2), "first_answer_s": round(done, 2), "answer_ok": reply.ok,
-                    "answer": reply.answer[:80], "first_answer_http_ms": round(reply.seconds * 1000, 1)}
+            return {
+                "up_s": round(up, 2),
+                "first_answer_s": round(done, 2),
+                "answer_ok": reply.ok,
+                "answer": reply.answer[:80],
+                "first_answer_http_ms": round(reply.seconds * 1000, 1),
+            }
 
     with running_app(index, corpus, log) as app:
         try:
@@ -125,20 +151,31 @@ def run(args) -> dict:
 
 def report(r: dict) -> None:
     a = r["ask"]
-    names = {"total": "ask() total", "retrieval": "retrieval (rank_articles)",
-             "embed_query": "  of which query embedding", "answering": "answering (the rest)",
-             "evidence": "  evidence (gather)", "extraction": "  extraction + citations"}
-    print_table(f"ask() on {r['n_chunks']:,} chunks, {a['n']} questions after warm-up ({a['abstained']} abstained), "
-                f"{r['machine']['torch_threads']} torch thread(s)",
-                [(names[k], a[k]["p50_ms"], a[k]["p95_ms"], a[k]["mean_ms"]) for k in names],
-                header=("stage", "p50 ms", "p95 ms", "mean ms"))
+    names = {
+        "total": "ask() total",
+        "retrieval": "retrieval (rank_articles)",
+        "embed_query": "  of which query embedding",
+        "answering": "answering (the rest)",
+        "evidence": "  evidence (gather)",
+        "extraction": "  extraction + citations",
+    }
+    print_table(
+        f"ask() on {r['n_chunks']:,} chunks, {a['n']} questions after warm-up ({a['abstained']} abstained), "
+        f"{r['machine']['torch_threads']} torch thread(s)",
+        [(names[k], a[k]["p50_ms"], a[k]["p95_ms"], a[k]["mean_ms"]) for k in names],
+        header=("stage", "p50 ms", "p95 ms", "mean ms"),
+    )
     if "cold_start" in r:
         c = r["cold_start"]
-        print_table("App cold start (python app.py with the built index)", [
-            ("process start → page served", f"{c['up_s']:.1f} s"),
-            ("process start → first answer over HTTP", f"{c['first_answer_s']:.1f} s"),
-            ("first HTTP answer itself", f"{c['first_answer_http_ms']:,.0f} ms"),
-            ("answer", c["answer"] if c["answer_ok"] else "FAILED")])
+        print_table(
+            "App cold start (python app.py with the built index)",
+            [
+                ("process start → page served", f"{c['up_s']:.1f} s"),
+                ("process start → first answer over HTTP", f"{c['first_answer_s']:.1f} s"),
+                ("first HTTP answer itself", f"{c['first_answer_http_ms']:,.0f} ms"),
+                ("answer", c["answer"] if c["answer_ok"] else "FAILED"),
+            ],
+        )
     print(f"\n  load_index {r['load_index_s']:.1f} s; peak RSS {r['peak_rss_mb']:,.0f} MB")
 
 

@@ -40,16 +40,25 @@ QUESTION_SETS = (SHARED / "questions" / "seed-dev.jsonl", RTQA / "questions.json
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--index", default=str(RTQA_INDEX), help="built index to serve (copied first; default: "
-                   "the realtimeqa-dev index)")
-    p.add_argument("--corpus", nargs="+", default=[str(RTQA / "corpus.jsonl")],
-                   help="the corpus the index was built from")
+    p.add_argument(
+        "--index",
+        default=str(RTQA_INDEX),
+        help="built index to serve (copied first; default: the realtimeqa-dev index)",
+    )
+    p.add_argument(
+        "--corpus", nargs="+", default=[str(RTQA / "corpus.jsonl")], help="the corpus the index was built from"
+    )
     p.add_argument("--bundled", action="store_true", help="serve the bundled corpus/ (index built at start) instead")
     p.add_argument("--sessions", type=int, default=20, help="concurrent chat sessions (default 20)")
     p.add_argument("--seconds", type=float, default=60, help="length of the timed window (default 60)")
     p.add_argument("--total", type=int, default=1000, help="keep going until this many questions were answered")
-    p.add_argument("--warmup", type=int, default=100, help="questions asked by the sessions before measuring (the "
-                   "answer path fills its caches over the first ~100; default 100)")
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=100,
+        help="questions asked by the sessions before measuring (the "
+        "answer path fills its caches over the first ~100; default 100)",
+    )
     p.add_argument("--turns", type=int, default=5, help="questions per session before it starts a new one (a new tab)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write the results to this JSON file")
@@ -117,17 +126,33 @@ def summarise(load: Load, rss: list, wall: float, up_s: float, rss_up: float, wa
     after = [m for t, m in rss if t >= args.seconds]
     shown = [r.first_frame_s for r in window if r.first_frame_s == r.first_frame_s]  # not NaN
     return {
-        "sessions": args.sessions, "seconds": args.seconds, "turns_per_session": args.turns,
-        "server_up_s": round(up_s, 1), "warm_up": {"asked": len(warm.replies),
-                                                   "errors": sum(not r.ok for _, _, r in warm.replies)},
-        "window": {"served": len(window), "errors": sum(not r.ok for r in window),
-                   "per_s": round(len(window) / args.seconds, 2), **percentiles_ms([r.seconds for r in window]),
-                   "first_frame": percentiles_ms(shown)},
-        "all": {"served": len(replies), "errors": len(errors), "wall_s": round(wall, 1),
-                "per_s": round(len(replies) / wall, 2), **percentiles_ms([r.seconds for _, _, r in replies])},
-        "rss_mb": {"up": round(rss_up, 1), "start": rss[0][1], "at_window_end": after[0] if after else rss[-1][1],
-                   "end": rss[-1][1],
-                   "max": max(m for _, m in rss), "samples": rss},
+        "sessions": args.sessions,
+        "seconds": args.seconds,
+        "turns_per_session": args.turns,
+        "server_up_s": round(up_s, 1),
+        "warm_up": {"asked": len(warm.replies), "errors": sum(not r.ok for _, _, r in warm.replies)},
+        "window": {
+            "served": len(window),
+            "errors": sum(not r.ok for r in window),
+            "per_s": round(len(window) / args.seconds, 2),
+            **percentiles_ms([r.seconds for r in window]),
+            "first_frame": percentiles_ms(shown),
+        },
+        "all": {
+            "served": len(replies),
+            "errors": len(errors),
+            "wall_s": round(wall, 1),
+            "per_s": round(len(replies) / wall, 2),
+            **percentiles_ms([r.seconds for _, _, r in replies]),
+        },
+        "rss_mb": {
+            "up": round(rss_up, 1),
+            "start": rss[0][1],
+            "at_window_end": after[0] if after else rss[-1][1],
+            "end": rss[-1][1],
+            "max": max(m for _, m in rss),
+            "samples": rss,
+        },
         "errors_seen": [{"question": r.question, "error": r.error} for r in errors[:20]],
         "abstained": sum("does not seem to answer" in r.answer for _, _, r in replies),
     }
@@ -135,21 +160,46 @@ def summarise(load: Load, rss: list, wall: float, up_s: float, rss_up: float, wa
 
 def report(r: dict) -> None:
     w, a, m = r["window"], r["all"], r["rss_mb"]
-    print_table(f"Load: {r['sessions']} chat sessions against app.py ({r['index_kind']})", [
-        (f"first {r['seconds']:.0f} s", w["served"], w["errors"], w["per_s"], w["p50_ms"], w["p95_ms"], w["max_ms"]),
-        (f"until {a['served']} answered ({a['wall_s']:.0f} s)", a["served"], a["errors"], a["per_s"], a["p50_ms"],
-         a["p95_ms"], a["max_ms"]),
-    ], header=("", "served", "errors", "per s", "p50 ms", "p95 ms", "max ms"))
-    print_table("Server memory (RSS)", [("when up (app.py answered its warm-up)", f"{m['up']:,.0f} MB"),
-                                        (f"start (after {r['warm_up']['asked']} warm-up questions)",
-                                         f"{m['start']:,.0f} MB"),
-                                        (f"after {r['seconds']:.0f} s", f"{m['at_window_end']:,.0f} MB"),
-                                        (f"end ({a['served']} questions)", f"{m['end']:,.0f} MB"),
-                                        ("max", f"{m['max']:,.0f} MB"),
-                                        ("growth from start to end", f"{m['end'] - m['start']:+,.0f} MB")])
-    print(f"\n  time to first answer frame in the window: p50 {w['first_frame']['p50_ms']:,.0f} ms, "
-          f"p95 {w['first_frame']['p95_ms']:,.0f} ms; abstentions: {r['abstained']}; server up after "
-          f"{r['server_up_s']:.0f} s")
+    print_table(
+        f"Load: {r['sessions']} chat sessions against app.py ({r['index_kind']})",
+        [
+            (
+                f"first {r['seconds']:.0f} s",
+                w["served"],
+                w["errors"],
+                w["per_s"],
+                w["p50_ms"],
+                w["p95_ms"],
+                w["max_ms"],
+            ),
+            (
+                f"until {a['served']} answered ({a['wall_s']:.0f} s)",
+                a["served"],
+                a["errors"],
+                a["per_s"],
+                a["p50_ms"],
+                a["p95_ms"],
+                a["max_ms"],
+            ),
+        ],
+        header=("", "served", "errors", "per s", "p50 ms", "p95 ms", "max ms"),
+    )
+    print_table(
+        "Server memory (RSS)",
+        [
+            ("when up (app.py answered its warm-up)", f"{m['up']:,.0f} MB"),
+            (f"start (after {r['warm_up']['asked']} warm-up questions)", f"{m['start']:,.0f} MB"),
+            (f"after {r['seconds']:.0f} s", f"{m['at_window_end']:,.0f} MB"),
+            (f"end ({a['served']} questions)", f"{m['end']:,.0f} MB"),
+            ("max", f"{m['max']:,.0f} MB"),
+            ("growth from start to end", f"{m['end'] - m['start']:+,.0f} MB"),
+        ],
+    )
+    print(
+        f"\n  time to first answer frame in the window: p50 {w['first_frame']['p50_ms']:,.0f} ms, "
+        f"p95 {w['first_frame']['p95_ms']:,.0f} ms; abstentions: {r['abstained']}; server up after "
+        f"{r['server_up_s']:.0f} s"
+    )
     for e in r["errors_seen"]:
         print(f"  error: {e['question'][:60]!r}: {e['error'][:200]}")
 

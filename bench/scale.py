@@ -37,18 +37,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=1_000_000, help="vectors in the index (default 1,000,000)")
     p.add_argument("--dim", type=int, default=384)
-    p.add_argument("--data", choices=("random", "clustered", "real"), default="random",
-                   help="uniform random unit vectors (hardest for ANN), a mixture of n/100 clusters, or real chunk "
-                   "vectors from --vectors (queries: held-out chunks; n is capped by what the file holds)")
+    p.add_argument(
+        "--data",
+        choices=("random", "clustered", "real"),
+        default="random",
+        help="uniform random unit vectors (hardest for ANN), a mixture of n/100 clusters, or real chunk "
+        "vectors from --vectors (queries: held-out chunks; n is capped by what the file holds)",
+    )
     p.add_argument("--vectors", default=str(RTQA_INDEX / "vectors.npy"), help="real: vectors.npy of a built index")
-    p.add_argument("--real-questions", default=str(RTQA / "questions.jsonl"),
-                   help="real: the questions whose embeddings are the queries")
+    p.add_argument(
+        "--real-questions",
+        default=str(RTQA / "questions.jsonl"),
+        help="real: the questions whose embeddings are the queries",
+    )
     p.add_argument("--queries", type=int, default=200, help="single-vector searches timed per index")
     p.add_argument("--hnsw", default="32:80", help="HNSW builds to compare, as M:efConstruction[,...] ('' for none)")
     p.add_argument("--ef", default="50,100,200,400", help="efSearch values tried on each HNSW build (>= k=50)")
     p.add_argument("--nprobe", default="16,64,256", help="nprobe values tried on the IVF index besides the project's")
-    p.add_argument("--flat-sizes", default="0.01,0.05,0.1,0.2,0.5",
-                   help="fractions of n for the flat-search growth curve (n itself is always measured)")
+    p.add_argument(
+        "--flat-sizes",
+        default="0.01,0.05,0.1,0.2,0.5",
+        help="fractions of n for the flat-search growth curve (n itself is always measured)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write the results to this JSON file")
     return p.parse_args(argv)
@@ -122,8 +132,14 @@ def measure_flat(vectors, queries) -> tuple[dict, np.ndarray]:
     index, secs, mem = build(lambda: build_vector_index(vectors, approx_threshold=len(vectors) + 1))
     lat, _ = timed_searches(index, queries)
     _, truth = index.search(queries, 10)  # exact top-10, batched
-    row = {"index": "flat", "params": "", "build_s": round(secs, 2), "memory_mb": round(mem, 1), **lat,
-           "recall@10": 1.0}
+    row = {
+        "index": "flat",
+        "params": "",
+        "build_s": round(secs, 2),
+        "memory_mb": round(mem, 1),
+        **lat,
+        "recall@10": 1.0,
+    }
     del index
     return row, truth
 
@@ -143,9 +159,16 @@ def measure_hnsw(vectors, queries, truth, m: int, ef_construction: int, efs: lis
     for ef in efs:
         index.hnsw.efSearch = max(ef, K)
         lat, found = timed_searches(index, queries)
-        rows.append({"index": "hnsw", "params": f"M={m} efC={ef_construction} efS={max(ef, K)}",
-                     "build_s": round(secs, 2), "memory_mb": round(mem, 1), **lat,
-                     "recall@10": recall_at_10(found, truth)})
+        rows.append(
+            {
+                "index": "hnsw",
+                "params": f"M={m} efC={ef_construction} efS={max(ef, K)}",
+                "build_s": round(secs, 2),
+                "memory_mb": round(mem, 1),
+                **lat,
+                "recall@10": recall_at_10(found, truth),
+            }
+        )
     del index
     return rows
 
@@ -160,9 +183,16 @@ def measure_ivf(vectors, queries, truth, nprobes: list[int]) -> list[dict]:
     for nprobe in sorted({own, *(p for p in nprobes if p <= index.nlist)}):
         index.nprobe = nprobe  # what the index file stores; search_vectors widens it for long result lists
         lat, found = timed_searches(index, queries)
-        rows.append({"index": "ivf" + ("*" if nprobe == own else ""), "params": f"nlist={index.nlist} nprobe={nprobe}",
-                     "build_s": round(secs, 2), "memory_mb": round(mem, 1), **lat,
-                     "recall@10": recall_at_10(found, truth)})
+        rows.append(
+            {
+                "index": "ivf" + ("*" if nprobe == own else ""),
+                "params": f"nlist={index.nlist} nprobe={nprobe}",
+                "build_s": round(secs, 2),
+                "memory_mb": round(mem, 1),
+                **lat,
+                "recall@10": recall_at_10(found, truth),
+            }
+        )
     del index
     return rows
 
@@ -194,9 +224,16 @@ def flat_curve(vectors, queries, fractions: list[float]) -> list[dict]:
 def run(args) -> dict:
     t0 = time.perf_counter()
     vectors, queries = make_data(args)
-    result: dict = {"machine": machine(), "n": len(vectors), "dim": vectors.shape[1], "data": args.data,
-                    "queries": len(queries), "k": K, "data_s": round(time.perf_counter() - t0, 1),
-                    "vectors_mb": round(vectors.nbytes / 2**20, 1)}
+    result: dict = {
+        "machine": machine(),
+        "n": len(vectors),
+        "dim": vectors.shape[1],
+        "data": args.data,
+        "queries": len(queries),
+        "k": K,
+        "data_s": round(time.perf_counter() - t0, 1),
+        "vectors_mb": round(vectors.nbytes / 2**20, 1),
+    }
     flat, truth = measure_flat(vectors, queries)
     rows = [flat, *measure_ivf(vectors, queries, truth, [int(x) for x in args.nprobe.split(",") if x])]
     efs = [int(x) for x in args.ef.split(",") if x]
@@ -209,15 +246,21 @@ def run(args) -> dict:
 
 
 def report(r: dict) -> None:
-    print_table(f"{r['n']:,} {r['data']} {r['dim']}-d vectors ({r['vectors_mb']:,.0f} MB); one query per search, "
-                f"k={r['k']}, {r['queries']} queries; * = the project's setting", [
-                    (x["index"], x["params"], x["build_s"], x["memory_mb"], x["p50_ms"], x["p95_ms"], x["recall@10"])
-                    for x in r["indexes"]],
-                header=("index", "params", "build s", "memory MB", "p50 ms", "p95 ms", "recall@10"))
+    print_table(
+        f"{r['n']:,} {r['data']} {r['dim']}-d vectors ({r['vectors_mb']:,.0f} MB); one query per search, "
+        f"k={r['k']}, {r['queries']} queries; * = the project's setting",
+        [
+            (x["index"], x["params"], x["build_s"], x["memory_mb"], x["p50_ms"], x["p95_ms"], x["recall@10"])
+            for x in r["indexes"]
+        ],
+        header=("index", "params", "build s", "memory MB", "p50 ms", "p95 ms", "recall@10"),
+    )
     keys = [k for k in r["flat_curve"][0] if k != "n"]
-    print_table("Flat search as the index grows (one query, k=50; Nt = FAISS threads)",
-                [(x["n"], *(x[k] for k in keys)) for x in r["flat_curve"]],
-                header=("vectors", *(k.replace("_ms_", " ms ") for k in keys)))
+    print_table(
+        "Flat search as the index grows (one query, k=50; Nt = FAISS threads)",
+        [(x["n"], *(x[k] for k in keys)) for x in r["flat_curve"]],
+        header=("vectors", *(k.replace("_ms_", " ms ") for k in keys)),
+    )
 
 
 main = bench_main(parse_args, run, report)

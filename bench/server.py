@@ -35,8 +35,17 @@ def running_app(index: Path, corpus: list[Path], log: Path, *options: str) -> It
     The browser tests start their app with it too."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("QA_INDEX", "QA_AUTH")}
-    cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index),
-           "--corpus", *map(str, corpus), *options]
+    cmd = [
+        sys.executable,
+        str(ROOT / "app.py"),
+        "--port",
+        str(port),
+        "--index",
+        str(index),
+        "--corpus",
+        *map(str, corpus),
+        *options,
+    ]
     with open(log, "w") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -10,8 +10,22 @@ from qa.errors import IndexMismatchError, IndexNotFoundError, QAError
 from qa.records import Answer, Article, Chunk, Citation, Passage, Story
 from qa.settings import Settings
 
-__all__ = ["ask", "build_index", "ingest", "load_index", "Answer", "Article", "Chunk", "Citation", "Passage",
-           "Story", "Settings", "QAError", "IndexMismatchError", "IndexNotFoundError"]
+__all__ = [
+    "ask",
+    "build_index",
+    "ingest",
+    "load_index",
+    "Answer",
+    "Article",
+    "Chunk",
+    "Citation",
+    "Passage",
+    "Story",
+    "Settings",
+    "QAError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+]
 
 
 def __getattr__(name: str):

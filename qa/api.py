@@ -27,22 +27,46 @@ MAX_QUESTION_CHARS = 2000
 _indexes = IndexCache()  # the indexes ask() and the app have opened, by folder
 
 
-def build_index(paths: Iterable[str | os.PathLike], index_dir: str | os.PathLike = DEFAULT_INDEX, settings: Settings | None = None,
-                embedder: Embedder | None = None,
-                progress: bool = True, rebuild: bool = False) -> IngestReport:
+def build_index(
+    paths: Iterable[str | os.PathLike],
+    index_dir: str | os.PathLike = DEFAULT_INDEX,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    rebuild: bool = False,
+) -> IngestReport:
     """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
     Settings default to those of the existing index (so its model is kept), else to `Settings()`."""
-    return update_index(list(paths), index_dir, _settings_for(index_dir, settings, rebuild), embedder,
-                        replace=True, rebuild=rebuild, progress=progress)
+    return update_index(
+        list(paths),
+        index_dir,
+        _settings_for(index_dir, settings, rebuild),
+        embedder,
+        replace=True,
+        rebuild=rebuild,
+        progress=progress,
+    )
 
 
-def ingest(paths: Iterable[str | os.PathLike], index_dir: str | os.PathLike = DEFAULT_INDEX, settings: Settings | None = None,
-                embedder: Embedder | None = None,
-           progress: bool = True, rebuild: bool = False) -> IngestReport:
+def ingest(
+    paths: Iterable[str | os.PathLike],
+    index_dir: str | os.PathLike = DEFAULT_INDEX,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    rebuild: bool = False,
+) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
     to those of the existing index (so its model is kept), else to `Settings()`."""
-    return update_index(list(paths), index_dir, _settings_for(index_dir, settings, rebuild), embedder,
-                        replace=False, rebuild=rebuild, progress=progress)
+    return update_index(
+        list(paths),
+        index_dir,
+        _settings_for(index_dir, settings, rebuild),
+        embedder,
+        replace=False,
+        rebuild=rebuild,
+        progress=progress,
+    )
 
 
 def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settings:
@@ -67,8 +91,9 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2
 EXAMPLE = "Who described the 'Club of Other'?"
 
 
-def clean_question(question: str, max_tokens: int | None = None,
-                   tokenizer: str = "cl100k_base") -> tuple[str, tuple[str, ...]]:
+def clean_question(
+    question: str, max_tokens: int | None = None, tokenizer: str = "cl100k_base"
+) -> tuple[str, tuple[str, ...]]:
     """The question with control and direction-override characters and broken surrogates removed, and
     cut to `max_tokens` tokens (the embedding model's window) with a notice saying so."""
     if not isinstance(question, str):
@@ -78,21 +103,31 @@ def clean_question(question: str, max_tokens: int | None = None,
     if not q:
         raise QAError(f'Empty question: ask a question about the news, e.g. "{EXAMPLE}"')
     if not re.search(r"[^\W_]", q):
-        raise QAError(f"The question {q[:40]!r} has no words: ask a question about the news, e.g. \"{EXAMPLE}\"")
+        raise QAError(f'The question {q[:40]!r} has no words: ask a question about the news, e.g. "{EXAMPLE}"')
     cut = q[:MAX_QUESTION_CHARS]
     if max_tokens:
         cut = truncate(cut, max_tokens, tokenizer)
     if cut == q:
         return q, ()
     cut = cut.rstrip()
-    notice = (f"The question was {len(question):,} characters long, more than the model reads at once; only its "
-              f"first {len(cut):,} characters were used.")
+    notice = (
+        f"The question was {len(question):,} characters long, more than the model reads at once; only its "
+        f"first {len(cut):,} characters were used."
+    )
     return cut, (notice,)
 
 
-def ask(question: str, index: Index | str | os.PathLike | None = None, settings: Settings | None = None, *,
-        as_of: str | None = None, since: str | None = None, until: str | None = None, sources=None,
-        previous: Answer | None = None) -> Answer:
+def ask(
+    question: str,
+    index: Index | str | os.PathLike | None = None,
+    settings: Settings | None = None,
+    *,
+    as_of: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    sources=None,
+    previous: Answer | None = None,
+) -> Answer:
     """Answer a question from the index: a short answer with cited spans, or an abstention.
 
     `as_of` (an ISO date, "2022-06-16") answers as on that day: articles published later are left
@@ -114,8 +149,12 @@ def ask(question: str, index: Index | str | os.PathLike | None = None, settings:
     asked = {"question": q if resolved == question else typed, "resolved_question": q}
     chosen = select(idx.articles, idx.doc_of, filters)
     if chosen.allowed is not None and not chosen.allowed.any():
-        empty = Answer(q, f"No article in the index is {filters.describe()}; widen the filters.", True,
-                       notices=chosen.notices + notices)
+        empty = Answer(
+            q,
+            f"No article in the index is {filters.describe()}; widen the filters.",
+            True,
+            notices=chosen.notices + notices,
+        )
         return replace(empty, **asked)
     answer = enrich(idx, answer_question(idx, q, settings, as_of_day, chosen.allowed))
     return replace(answer, notices=chosen.notices + answer.notices + notices, **asked)

@@ -38,12 +38,21 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer record as JSON")
     ask.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
-    ask.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD); "
-                     "articles of unknown date are left out by either")
-    ask.add_argument("--source", action="append", default=[], metavar="OUTLET",
-                     help="only articles from this outlet (its source, or its site such as cnn); repeatable")
-    ask.add_argument("--as-of", help="answer as on this date (YYYY-MM-DD): later articles are left out, "
-                     "fresher ones weigh more")
+    ask.add_argument(
+        "--until",
+        help="only articles published on or before this date (YYYY-MM-DD); "
+        "articles of unknown date are left out by either",
+    )
+    ask.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="OUTLET",
+        help="only articles from this outlet (its source, or its site such as cnn); repeatable",
+    )
+    ask.add_argument(
+        "--as-of", help="answer as on this date (YYYY-MM-DD): later articles are left out, fresher ones weigh more"
+    )
 
     ev = sub.add_parser("eval", parents=[common], help="score retrieval and answers on a question set")
     ev.add_argument("questions", help="question set (JSON Lines, see ../shared/datasets/README.md)")
@@ -52,8 +61,11 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", help="write a self-contained HTML report to this file")
     ev.add_argument("--cache", help="folder for cached evaluation indexes (default: eval-cache/)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
-    ev.add_argument("--ignore-dates", action="store_true",
-                    help="answer every question as of now, not as of the date it was asked (its `date` field)")
+    ev.add_argument(
+        "--ignore-dates",
+        action="store_true",
+        help="answer every question as of now, not as of the date it was asked (its `date` field)",
+    )
     ev.add_argument("--model", help="embedding model of the --corpus index (hash-64: fast test embedder)")
 
     sub.add_parser("info", parents=[common], help="show what the index holds")
@@ -80,20 +92,25 @@ def _ingest(args) -> int:
     if report.n_articles == 0:
         print(f"no articles could be imported; no index was written at {_index_dir(args)}")
     else:
-        print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
-              f"{report.embedded} chunks embedded; index {_index_dir(args)} holds {report.n_articles} articles "
-              f"in {report.n_chunks} chunks")
+        print(
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
+            f"{report.embedded} chunks embedded; index {_index_dir(args)} holds {report.n_articles} articles "
+            f"in {report.n_chunks} chunks"
+        )
     if report.problems and not args.skip_bad:
         done = "the good articles were indexed" if report.n_articles else "nothing was indexed"
-        print(f"{len(report.problems)} problem(s): {done}; fix the input above (or pass --skip-bad to ignore "
-              "it)", file=sys.stderr)
+        print(
+            f"{len(report.problems)} problem(s): {done}; fix the input above (or pass --skip-bad to ignore it)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
 def _ask(args) -> int:
-    answer = ask(args.question, _index_dir(args), as_of=args.as_of, since=args.since, until=args.until,
-                 sources=args.source)
+    answer = ask(
+        args.question, _index_dir(args), as_of=args.as_of, since=args.since, until=args.until, sources=args.source
+    )
     if args.json:
         print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
         return 0
@@ -111,12 +128,17 @@ def format_answer(answer) -> str:
     lines.append(f"A: {answer.answer} {marks}".rstrip())
     for i, c in enumerate(answer.citations, 1):
         where = ", ".join(x for x in (c.source, c.published, c.url) if x)
-        lines += ["", f"[{i}] {c.title}" + (f" ({where})" if where else ""),
-                  f"    chars {c.start}-{c.end} of {c.doc_id}:",
-                  "    " + annotate(c.quote, c.published).replace("\n", "\n    ")]
+        lines += [
+            "",
+            f"[{i}] {c.title}" + (f" ({where})" if where else ""),
+            f"    chars {c.start}-{c.end} of {c.doc_id}:",
+            "    " + annotate(c.quote, c.published).replace("\n", "\n    "),
+        ]
         if c.also_in:
-            lines.append(f"    reported by {c.n_sources} sources; also in: "
-                         + "; ".join(f"{d} chars {s}-{e}" for d, s, e in c.copies))
+            lines.append(
+                f"    reported by {c.n_sources} sources; also in: "
+                + "; ".join(f"{d} chars {s}-{e}" for d, s, e in c.copies)
+            )
     lines += _story_lines(answer.stories)
     if answer.abstained and answer.passages:
         lines += ["", "Closest passages:"]
@@ -132,7 +154,9 @@ def _story_lines(stories) -> list[str]:
     for st in stories:
         lines += ["", f"Story {st.story_id}: {len(st.doc_ids)} articles tell it"]
         for k, d in enumerate(st.doc_ids):
-            meta = ", ".join(x for x in (st.outlets[k] if st.outlets else "", st.published[k] if st.published else "") if x)
+            meta = ", ".join(
+                x for x in (st.outlets[k] if st.outlets else "", st.published[k] if st.published else "") if x
+            )
             why = f" — {st.why[k]}" if st.why and st.why[k] else ""
             title = st.titles[k] if st.titles else ""
             lines.append(f"  - {d}: {title}" + (f" ({meta})" if meta else "") + why)

@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import app  # noqa: E402
 
-EVIL = ('Quokka <img src=x onerror="window.__pwned=2"> news\n<script>window.__pwned=1</script>\n'
-        '[click](javascript:alert(1)) **bold** $$x^2$$ ${window.__pwned=4} {{constructor}} `code` &amp; # h')
+EVIL = (
+    'Quokka <img src=x onerror="window.__pwned=2"> news\n<script>window.__pwned=1</script>\n'
+    "[click](javascript:alert(1)) **bold** $$x^2$$ ${window.__pwned=4} {{constructor}} `code` &amp; # h"
+)
 
 
 def article(doc_id: str, text: str, **meta) -> Article:
@@ -39,22 +41,37 @@ def plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", fragment))
 
 
-BORGES_A = article("a", "Borges explained:\n\n“Russia moves out Venezuelan gold reserves, Iran provides gasoline and "
-                   "additives for gold, and the UAE provides cash, in euros for the gold.”\n\nMore text.",
-                   title="Iran Cozies Up To Venezuela")
-BORGES_B = article("b", "Intro.\n\n“Russia moves out Venezuelan gold reserves, Iran provides gasoline and additives "
-                   "for gold, and the UAE provides cash, in euros for the gold,” said Borges.",
-                   title="Iran has a foothold", source="foxnews", published="2021-03-01")
+BORGES_A = article(
+    "a",
+    "Borges explained:\n\n“Russia moves out Venezuelan gold reserves, Iran provides gasoline and "
+    "additives for gold, and the UAE provides cash, in euros for the gold.”\n\nMore text.",
+    title="Iran Cozies Up To Venezuela",
+)
+BORGES_B = article(
+    "b",
+    "Intro.\n\n“Russia moves out Venezuelan gold reserves, Iran provides gasoline and additives "
+    "for gold, and the UAE provides cash, in euros for the gold,” said Borges.",
+    title="Iran has a foothold",
+    source="foxnews",
+    published="2021-03-01",
+)
 
 
 def borges_answer() -> Answer:
     qa_ = BORGES_A.text[: BORGES_A.text.index("\n\nMore")]
-    qb = BORGES_B.text[BORGES_B.text.index("“"):]
-    return Answer("Who described the 'Club of Other'?", "Julio Borges", False,
-                  (cite(BORGES_A, qa_), cite(BORGES_B, qb)), answer_type="person", confidence=0.5)
+    qb = BORGES_B.text[BORGES_B.text.index("“") :]
+    return Answer(
+        "Who described the 'Club of Other'?",
+        "Julio Borges",
+        False,
+        (cite(BORGES_A, qa_), cite(BORGES_B, qb)),
+        answer_type="person",
+        confidence=0.5,
+    )
 
 
 # ---------------------------------------------------------------- escaping
+
 
 @settings(database=None)
 @given(st.text())
@@ -85,6 +102,7 @@ def test_safe_url_only_links_http():
 
 # ---------------------------------------------------------------- citations and near-duplicates
 
+
 def test_same_words_ignores_punctuation_and_lead_in():
     a = "Borges explained:\n\n“Russia moves out gold — and the UAE provides cash, in euros.”"
     b = "“Russia moves out gold – and the UAE provides cash, in euros,” said Borges."
@@ -100,11 +118,12 @@ def test_citation_groups_put_duplicates_together():
     assert citation_groups(a.citations) == [[1, 2]]
     other = cite(BORGES_A, "More text.")
     assert citation_groups((*a.citations, other)) == [[1, 2], [3]]
-    same_doc = cite(BORGES_A, BORGES_A.text[BORGES_A.text.index("“"):BORGES_A.text.index("\n\nMore")])
+    same_doc = cite(BORGES_A, BORGES_A.text[BORGES_A.text.index("“") : BORGES_A.text.index("\n\nMore")])
     assert citation_groups((a.citations[0], same_doc)) == [[1], [2]]  # one article is not a duplicate of itself
 
 
 # ---------------------------------------------------------------- highlighting
+
 
 def test_highlight_marks_exact_spans_and_escapes():
     text = "a <b>bold</b> claim & more"
@@ -132,6 +151,7 @@ def test_highlight_never_changes_the_text(text, spans):
 
 
 # ---------------------------------------------------------------- the chat message
+
 
 def test_message_has_numbered_citations_and_grouped_sources():
     a = borges_answer()
@@ -186,6 +206,7 @@ def test_message_frames_grow_word_by_word_then_full():
 
 # ---------------------------------------------------------------- the sources panel
 
+
 def test_source_panel_highlights_the_cited_span():
     a = borges_answer()
     turn = ui.Turn(a.question, a.question, a)
@@ -228,29 +249,37 @@ def test_source_panel_for_passages_and_bad_numbers():
 
 # ---------------------------------------------------------------- corpus panel and uploads
 
+
 def test_corpus_html_shows_counts_model_and_date():
-    out = plain(ui.corpus_html({"n_articles": 1234, "n_chunks": 10, "model": "<m>", "built_at": "2026-01-02T03:04:05+0100"}))
+    out = plain(
+        ui.corpus_html({"n_articles": 1234, "n_chunks": 10, "model": "<m>", "built_at": "2026-01-02T03:04:05+0100"})
+    )
     assert "1,234" in out and "<m>" in out and "2026-01-02 02:04 UTC" in out
     assert "yesterday" in plain(ui.corpus_html({"built_at": "yesterday"}))
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("article.txt", "article.txt"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\win.ini.md", "win.ini.md"),
-    ("/abs/path/news.JSONL", "news.jsonl"),
-    (".hidden.txt", "hidden.txt"),
-    ("a b<c>;rm -rf.html", "a_b_c_rm_-rf.html"),
-    ("ünïcødé naïve.txt", "unic_de_naive.txt"),
-    ("x" * 300 + ".txt", "x" * 80 + ".txt"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("article.txt", "article.txt"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\win.ini.md", "win.ini.md"),
+        ("/abs/path/news.JSONL", "news.jsonl"),
+        (".hidden.txt", "hidden.txt"),
+        ("a b<c>;rm -rf.html", "a_b_c_rm_-rf.html"),
+        ("ünïcødé naïve.txt", "unic_de_naive.txt"),
+        ("x" * 300 + ".txt", "x" * 80 + ".txt"),
+    ],
+)
 def test_safe_upload_name(name, expected):
     got = ui.safe_upload_name(name)
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(txt|md|json|jsonl|html|htm)", got)
     assert got == expected
 
 
-@pytest.mark.parametrize("name", ["evil.exe", "..", "..txt", "", ".", "noext", "a.txt/..", "x.txt\x00.exe", "script.js"])
+@pytest.mark.parametrize(
+    "name", ["evil.exe", "..", "..txt", "", ".", "noext", "a.txt/..", "x.txt\x00.exe", "script.js"]
+)
 def test_safe_upload_name_refuses_other_types(name):
     with pytest.raises(QAError, match="unsupported file type"):
         ui.safe_upload_name(name)
@@ -278,9 +307,17 @@ def test_save_uploads_stays_inside_the_folder(tmp_path):
     folder = tmp_path / "corpus" / "uploads"
     taken = {"taken": Article("taken", "x", path=str(tmp_path / "corpus" / "taken.txt"))}
     (tmp_path / "gradio" / "taken.txt").write_text("Another article with a name already in use.")
-    saved, rejected = save_uploads([str(incoming), str(big), str(tmp_path / "gradio" / "empty.md"),
-                                    str(tmp_path / "gradio" / "tool.exe"), str(tmp_path / "gradio" / "taken.txt")],
-                                   folder, taken)
+    saved, rejected = save_uploads(
+        [
+            str(incoming),
+            str(big),
+            str(tmp_path / "gradio" / "empty.md"),
+            str(tmp_path / "gradio" / "tool.exe"),
+            str(tmp_path / "gradio" / "taken.txt"),
+        ],
+        folder,
+        taken,
+    )
     assert [p.name for p in saved] == ["weird_name.txt", "taken-2.txt"]
     assert all(p.parent == folder.resolve() for p in saved)
     assert sorted(p.name for p in folder.iterdir()) == ["taken-2.txt", "weird_name.txt"]
@@ -313,9 +350,17 @@ def test_chat_messages_escape_the_question():
 
 # ---------------------------------------------------------------- app.py and imports
 
+
 def test_app_options_default_to_local_and_private():
     args = app.parse_args([])
-    assert (args.host, args.port, args.share, args.auth, args.index, args.corpus) == ("127.0.0.1", 7860, False, None, None, None)
+    assert (args.host, args.port, args.share, args.auth, args.index, args.corpus) == (
+        "127.0.0.1",
+        7860,
+        False,
+        None,
+        None,
+        None,
+    )
     args = app.parse_args(["--host", "0.0.0.0", "--port", "8080", "--share", "--auth", "u:p"])
     assert (args.host, args.port, args.share, args.auth) == ("0.0.0.0", 8080, True, "u:p")
 
@@ -324,8 +369,10 @@ def test_app_syncs_the_index_with_corpus_files(tmp_path, capsys):
     from qa.api import build_index, load_index
     from qa.settings import Settings
 
-    rows = [{"id": f"n{i}", "title": f"Story {i}", "text": f"Harbor town news number {i}. The mayor spoke."}
-            for i in range(3)]
+    rows = [
+        {"id": f"n{i}", "title": f"Story {i}", "text": f"Harbor town news number {i}. The mayor spoke."}
+        for i in range(3)
+    ]
     news = tmp_path / "news.jsonl"
     news.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     index = tmp_path / "index"
@@ -355,8 +402,10 @@ def test_parse_auth():
 
 
 def test_ui_modules_import_nothing_heavy():
-    code = ("import sys, qa.ui.html, qa.ui.app; heavy = {'gradio', 'torch', 'faiss', 'spacy', 'sentence_transformers'}; "
-            "print(sorted(heavy & set(sys.modules)))")
+    code = (
+        "import sys, qa.ui.html, qa.ui.app; heavy = {'gradio', 'torch', 'faiss', 'spacy', 'sentence_transformers'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -397,7 +446,8 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
     demo = qa.ui.app.build_app(tmp_path / "index", tmp_path / "uploads")
     chat_fns = [f for f in demo.fns.values() if f.name.startswith("respond")]
     assert len(chat_fns) == 5 and {(f.concurrency_limit, f.concurrency_id) for f in chat_fns} == {
-        (qa.ui.app.CHAT_STREAMS, "chat")}
+        (qa.ui.app.CHAT_STREAMS, "chat")
+    }
     busy, most, lock = [0], [0], threading.Lock()
 
     def slow_ask(question, index_dir, previous=None):

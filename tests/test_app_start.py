@@ -88,11 +88,14 @@ def test_an_index_built_with_another_model_keeps_it(corpus, tmp_path, hash_setti
 
 
 def test_a_missing_corpus_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(SystemExit, match="corpus .*nowhere does not exist; pass --corpus with existing folders or files"):
+    with pytest.raises(
+        SystemExit, match="corpus .*nowhere does not exist; pass --corpus with existing folders or files"
+    ):
         app.sync_index([tmp_path / "nowhere"], tmp_path / "index")
 
 
 # ---------------------------------------------------------------- main(): options reach the server
+
 
 class Recorder:
     """Stands in for the Gradio app: records what it was built with and how it was launched."""
@@ -111,8 +114,9 @@ class Recorder:
 @pytest.fixture
 def served(monkeypatch, hash_model):
     apps: list[Recorder] = []
-    monkeypatch.setattr(qa.ui.app, "build_app", lambda index_dir, upload_dir: apps.append(
-        Recorder(index_dir, upload_dir)) or apps[-1])
+    monkeypatch.setattr(
+        qa.ui.app, "build_app", lambda index_dir, upload_dir: apps.append(Recorder(index_dir, upload_dir)) or apps[-1]
+    )
     monkeypatch.setattr(qa.ui.app, "theme", lambda: None)
     monkeypatch.delenv("QA_INDEX", raising=False)
     monkeypatch.delenv("QA_AUTH", raising=False)

@@ -20,15 +20,24 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 USER, PASSWORD = "reader", "s3cret:pass"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ANSWER_TIMEOUT = 60_000  # ms
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                       "(apt-get install chromium); Playwright cannot download its own browser here"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium is not installed at /usr/bin/chromium "
+        "(apt-get install chromium); Playwright cannot download its own browser here",
+    ),
 ]
 
 LIGHTHOUSE = """Harbor Town opens lighthouse museum
@@ -65,7 +74,9 @@ def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a free port, with its own corpus copy and index. Yields (url, corpus folder)."""
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -r requirements-dev.txt)")
+    pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -r requirements-dev.txt)"
+    )
     tmp = tmp_path_factory.mktemp("app")
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -104,7 +115,10 @@ def session(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.outside = []
-    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else page.outside.append(r.url))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else page.outside.append(r.url),
+    )
     login(page, url)
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
     yield page
@@ -129,7 +143,9 @@ def wait_for_answer(page, n_before: int) -> None:
                   if (bots.length <= n) return false;
                   const last = bots[bots.length - 1];
                   return !!last.querySelector('.qa-done'); }""",
-        arg=n_before, timeout=ANSWER_TIMEOUT)
+        arg=n_before,
+        timeout=ANSWER_TIMEOUT,
+    )
     page.wait_for_timeout(300)  # let the sources panel's update land
 
 
@@ -192,8 +208,11 @@ def test_example_question_streams_a_cited_answer_with_highlighted_source(session
     assert "reported by 2 sources" in text  # one story told twice (issue 7)
     assert answer.locator("a.qa-cite", has_text="[1]").count() >= 1
     # the finished answer is shown at full strength, not greyed out (Gradio dims bot messages by default)
-    assert answer.locator(".qa-answer").evaluate("""e => { let o = 1;
-        for (; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; }""") == 1
+    assert (
+        answer.locator(".qa-answer").evaluate("""e => { let o = 1;
+        for (; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; }""")
+        == 1
+    )
     mark = page.locator("#qa-sources mark.qa-current").first
     mark.wait_for()
     assert "UAE provides cash" in mark.inner_text()
@@ -275,14 +294,17 @@ def test_upload_refuses_unsupported_files(session, tmp_path):
 def test_article_markup_is_shown_as_text_and_never_runs(session, server, tmp_path):
     page = session
     _, corpus = server
-    report = upload(page, [{"name": "../../evil<script>.txt", "mimeType": "text/plain", "buffer": EVIL.encode()}],
-                    re.compile(r"evil_?script\.txt"))  # Gradio drops the '<>', the app the '../../'
+    report = upload(
+        page,
+        [{"name": "../../evil<script>.txt", "mimeType": "text/plain", "buffer": EVIL.encode()}],
+        re.compile(r"evil_?script\.txt"),
+    )  # Gradio drops the '<>', the app the '../../'
     assert "1 added" in report, report
     stored = [p for p in (corpus / "uploads").iterdir() if p.name.startswith("evil")]
     assert len(stored) == 1 and stored[0].read_text() == EVIL
     assert not list(corpus.parent.glob("evil*")) and not list(corpus.glob("evil*"))
     clear(page)
-    ask(page, "<b>Who</b> organised the quokka festival in Perth? <img src=z onerror=\"window.__pwned=7\">")
+    ask(page, '<b>Who</b> organised the quokka festival in Perth? <img src=z onerror="window.__pwned=7">')
     answer = last_answer(page)
     assert "Zanthia Qorvel" in answer.locator(".qa-answer").inner_text()
     panel = page.locator("#qa-sources")
@@ -318,8 +340,13 @@ def test_date_filter_in_the_chat(session):
 
 def test_phone_sized_window(browser, server, session):
     url, _ = server
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, storage_state=session.context.storage_state())
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        storage_state=session.context.storage_state(),
+    )
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#qa-question textarea", timeout=30_000)

@@ -98,6 +98,7 @@ def test_larger_size_gives_fewer_chunks():
 
 # ---------------------------------------------------------------- long sentences, odd scripts
 
+
 def test_long_word_without_spaces_is_cut_within_the_limit():
     text = "Intro sentence here. " + "x" * 5000 + " Closing sentence."
     chunks = check(Article("x", text), 50, 10)  # check() also asserts that every character is in a chunk
@@ -117,11 +118,14 @@ def test_long_sentence_with_spaces_is_cut_at_spaces():
 
 
 def test_chunks_do_not_end_at_abbreviations():
-    text = ("Mr. Smith met Sen. Jones in Washington, D.C. on Jan. 5 at 10 a.m. with J.R.R. Tolkien's heirs. "
-            "The U.S. Department of State said No. 10 Downing St. agreed.")
+    text = (
+        "Mr. Smith met Sen. Jones in Washington, D.C. on Jan. 5 at 10 a.m. with J.R.R. Tolkien's heirs. "
+        "The U.S. Department of State said No. 10 Downing St. agreed."
+    )
     assert [c.text for c in check(Article("ab", text), 40, 0)] == [
         "Mr. Smith met Sen. Jones in Washington, D.C. on Jan. 5 at 10 a.m. with J.R.R. Tolkien's heirs.",
-        "The U.S. Department of State said No. 10 Downing St. agreed."]
+        "The U.S. Department of State said No. 10 Downing St. agreed.",
+    ]
 
 
 def test_cjk_text_is_cut_at_full_stops():
@@ -133,9 +137,11 @@ def test_cjk_text_is_cut_at_full_stops():
 
 # ---------------------------------------------------------------- boilerplate, line ends, empty text
 
-PAGE = ("Quokka numbers hit a record\n\nAdvertisement\n\nRangers counted 12,400 quokkas this winter. The count "
-        "took three nights.\n\nStory continues below advertisement\n\nEcologists urged caution. A dry year could "
-        "undo the gains.\n\nSign up for our newsletter today\n\nVideo Ad Feedback\n\n\u00a9 2022 The Coastal Herald\n")
+PAGE = (
+    "Quokka numbers hit a record\n\nAdvertisement\n\nRangers counted 12,400 quokkas this winter. The count "
+    "took three nights.\n\nStory continues below advertisement\n\nEcologists urged caution. A dry year could "
+    "undo the gains.\n\nSign up for our newsletter today\n\nVideo Ad Feedback\n\n\u00a9 2022 The Coastal Herald\n"
+)
 
 
 def test_boilerplate_lines_never_start_or_end_a_chunk():

@@ -21,8 +21,14 @@ QUOKKA = "Quokka census\n\nRangers on Rottnest Island counted 12,400 quokkas, th
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`python -m qa ARGS` in a child process, from the repository folder."""
-    return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -35,8 +41,16 @@ def new_folder(tmp_path) -> Path:
 
 def test_python_m_qa_ingest_files_and_folders_then_ask(tmp_path, corpus_dir, new_folder):
     index = tmp_path / "index"
-    done = run("ingest", str(corpus_dir / "000_f0064c69b098e1e3.txt"), str(new_folder), "--index", str(index),
-               "--model", "hash-64", "--quiet")
+    done = run(
+        "ingest",
+        str(corpus_dir / "000_f0064c69b098e1e3.txt"),
+        str(new_folder),
+        "--index",
+        str(index),
+        "--model",
+        "hash-64",
+        "--quiet",
+    )
     assert done.returncode == 0, done.stderr
     assert "2 added, 0 updated, 0 unchanged" in done.stdout and f"index {index} holds 2 articles" in done.stdout
     asked = run("ask", "How many quokkas did the rangers count?", "--index", str(index))

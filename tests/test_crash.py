@@ -77,8 +77,12 @@ def previous(tmp_path) -> Path:
 def start_and_stop_at(index: Path, point: str) -> subprocess.Popen:
     """Start ingest in a child process and return once it has reached `point`."""
     marker = index.parent / f"reached-{point}"
-    child = subprocess.Popen([sys.executable, "-c", DRIVER, str(index), str(index.parent / "new"), point,
-                              str(marker)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(index), str(index.parent / "new"), point, str(marker)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         if child.poll() is not None:
@@ -97,8 +101,9 @@ def kill(child: subprocess.Popen) -> None:
 
 
 def leftovers(index: Path) -> list[str]:
-    return sorted(p.name for p in index.parent.iterdir() if p.name.startswith(f".{index.name}.")
-                  and not p.name.endswith(".lock"))
+    return sorted(
+        p.name for p in index.parent.iterdir() if p.name.startswith(f".{index.name}.") and not p.name.endswith(".lock")
+    )
 
 
 def assert_answers(index: Path, n_articles: int) -> None:
@@ -163,6 +168,7 @@ def test_lock_is_exclusive_in_process_too(tmp_path):
 
 # Damaged index files: each fails with IndexCorruptError, saying what and how to rebuild.
 
+
 def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -177,6 +183,7 @@ def edit_manifest(change):
     def edit(index: Path) -> None:
         manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
         (index / "manifest.json").write_text(json.dumps(change(manifest)), encoding="utf-8")
+
     return edit
 
 
@@ -189,10 +196,14 @@ DAMAGE = {
     "deleted vectors.faiss": (lambda ix: (ix / "vectors.faiss").unlink(), "missing"),
     "truncated manifest": (lambda ix: truncate(ix / "manifest.json"), "damaged"),
     "manifest not an object": (lambda ix: (ix / "manifest.json").write_text("[1, 2]"), "damaged"),
-    "manifest without checksums": (edit_manifest(lambda m: {k: v for k, v in m.items() if k != "checksums"}),
-                                   "no file checksums"),
-    "manifest with a wrong checksum": (edit_manifest(lambda m: {**m, "checksums": {
-        **m["checksums"], "chunks.jsonl": "0" * 64}}), "damaged"),
+    "manifest without checksums": (
+        edit_manifest(lambda m: {k: v for k, v in m.items() if k != "checksums"}),
+        "no file checksums",
+    ),
+    "manifest with a wrong checksum": (
+        edit_manifest(lambda m: {**m, "checksums": {**m["checksums"], "chunks.jsonl": "0" * 64}}),
+        "damaged",
+    ),
 }
 
 

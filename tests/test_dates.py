@@ -33,21 +33,28 @@ def plain(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", fragment)).split())
 
 
-@pytest.mark.parametrize("text, year, expected", [
-    ("WASHINGTON, June 12, 2022 (Reuters) - The Senate voted.", "", "2022-06-12"),
-    ("WASHINGTON, June 12 (Reuters) - The Senate voted.", "2022", "2022-06-12"),
-    ("WASHINGTON, June 12 (Reuters) - The Senate voted.", "", ""),  # no year anywhere: unknown, not guessed
-    ("LONDON, 12 June 2022 — Ministers met.", "", "2022-06-12"),
-    ("June 12, 2022\n\nThe Senate voted.", "", "2022-06-12"),
-    ("Headline\n\nPublished 10:01 AM EDT, Mon June 12, 2022\n\nBody.", "", "2022-06-12"),
-    ("By Jane Doe\nUpdated 5:21 PM ET, Sun June 12, 2022\nBody.", "", "2022-06-12"),
-    ("Posted: 2022-06-12 09:00\nBody.", "", "2022-06-12"),
-    ("Sept. 3, 2021\nBody.", "", "2021-09-03"),
-    ("NEW YORK, Feb. 30, 2022 (AP) - No such day.", "", ""),
-    ("The court said on June 12, 2022, in a long paragraph that mentions a date but is not a date line at all, "
-     "so it must not be taken for the day the article was published.", "", ""),
-    ("No date here.\n\nNone at all.", "", ""),
-])
+@pytest.mark.parametrize(
+    "text, year, expected",
+    [
+        ("WASHINGTON, June 12, 2022 (Reuters) - The Senate voted.", "", "2022-06-12"),
+        ("WASHINGTON, June 12 (Reuters) - The Senate voted.", "2022", "2022-06-12"),
+        ("WASHINGTON, June 12 (Reuters) - The Senate voted.", "", ""),  # no year anywhere: unknown, not guessed
+        ("LONDON, 12 June 2022 — Ministers met.", "", "2022-06-12"),
+        ("June 12, 2022\n\nThe Senate voted.", "", "2022-06-12"),
+        ("Headline\n\nPublished 10:01 AM EDT, Mon June 12, 2022\n\nBody.", "", "2022-06-12"),
+        ("By Jane Doe\nUpdated 5:21 PM ET, Sun June 12, 2022\nBody.", "", "2022-06-12"),
+        ("Posted: 2022-06-12 09:00\nBody.", "", "2022-06-12"),
+        ("Sept. 3, 2021\nBody.", "", "2021-09-03"),
+        ("NEW YORK, Feb. 30, 2022 (AP) - No such day.", "", ""),
+        (
+            "The court said on June 12, 2022, in a long paragraph that mentions a date but is not a date line at all, "
+            "so it must not be taken for the day the article was published.",
+            "",
+            "",
+        ),
+        ("No date here.\n\nNone at all.", "", ""),
+    ],
+)
 def test_dateline_date(text, year, expected):
     assert dateline_date(text, year) == expected
 
@@ -56,8 +63,12 @@ def test_url_dates_and_metadata():
     assert url_date("https://www.cnn.com/2022/06/12/media/squid-game/index.html") == "2022-06-12"
     assert url_date("https://www.usatoday.com/story/news/2022/6/3/story/123/") == "2022-06-03"
     assert url_date("https://example.com/news/12345678/") == ""
-    meta = Article("a", "WASHINGTON, June 1, 2021 (Reuters) - x", url="https://x.com/2022/05/05/y",
-                   published="2022-06-12T10:00:00Z")
+    meta = Article(
+        "a",
+        "WASHINGTON, June 1, 2021 (Reuters) - x",
+        url="https://x.com/2022/05/05/y",
+        published="2022-06-12T10:00:00Z",
+    )
     assert publication_date(meta) == "2022-06-12"  # metadata first
     assert publication_date(Article("a", meta.text, url=meta.url)) == "2022-05-05"  # then the URL
     assert publication_date(Article("a", meta.text)) == "2021-06-01"  # then the dateline
@@ -69,11 +80,16 @@ def test_url_dates_and_metadata():
 
 def test_readers_fill_dates_from_page_metadata_url_and_dateline(tmp_path):
     (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
-    (tmp_path / "wire.txt").write_text("Senate passes bill\n\nWASHINGTON, June 12, 2022 (Reuters) - The Senate "
-                                       "passed the bill.\n", encoding="utf-8")
+    (tmp_path / "wire.txt").write_text(
+        "Senate passes bill\n\nWASHINGTON, June 12, 2022 (Reuters) - The Senate passed the bill.\n", encoding="utf-8"
+    )
     (tmp_path / "recs.jsonl").write_text(
-        json.dumps({"id": "u", "text": "Body.", "url": "https://www.cnn.com/2022/06/13/us/x/index.html"}) + "\n"
-        + json.dumps({"id": "none", "text": "Body without any date."}) + "\n", encoding="utf-8")
+        json.dumps({"id": "u", "text": "Body.", "url": "https://www.cnn.com/2022/06/13/us/x/index.html"})
+        + "\n"
+        + json.dumps({"id": "none", "text": "Body without any date."})
+        + "\n",
+        encoding="utf-8",
+    )
     got = {a.doc_id: a.published for a in read_paths([tmp_path]).articles}
     assert got == {"page": "2022-06-12", "wire": "2022-06-12", "u": "2022-06-13", "none": ""}
 
@@ -97,16 +113,21 @@ def test_relative_dates_are_found_and_annotated_without_changing_the_text():
     assert "last week (article of 2022-06-12) that" in shown and "yesterday (article of 2022-06-12)." in shown
     assert annotate(QUOTE, "").count("(article date unknown)") == 4
     assert annotate("No relative date.", "2022-06-12") == "No relative date."
-    assert relative_note("[1]", QUOTE, "2022-06-12") == ("In [1], “last week”, “earlier this month”, “Tuesday”, "
-                                                         "“yesterday” are relative to the article's date, 2022-06-12.")
+    assert relative_note("[1]", QUOTE, "2022-06-12") == (
+        "In [1], “last week”, “earlier this month”, “Tuesday”, "
+        "“yesterday” are relative to the article's date, 2022-06-12."
+    )
     assert relative_note("[2]", "No relative date.", "2022-06-12") == ""
 
 
 @pytest.fixture(scope="module")
 def dated_index(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dated")
-    (folder / "a.jsonl").write_text(json.dumps({"id": "deal", "title": "Deal signed", "published": "2022-06-12",
-                                                "text": f"Intro.\n\n{QUOTE}\n"}) + "\n", encoding="utf-8")
+    (folder / "a.jsonl").write_text(
+        json.dumps({"id": "deal", "title": "Deal signed", "published": "2022-06-12", "text": f"Intro.\n\n{QUOTE}\n"})
+        + "\n",
+        encoding="utf-8",
+    )
     ingest([folder], folder / "index", Settings(model="hash-64"), progress=False)
     return load_index(folder / "index")
 
@@ -125,8 +146,7 @@ def test_relative_dates_in_the_answer_cli_and_chat(dated_index):
     assert "last week (article of 2022-06-12) that the deal" in text
     msg = plain(ui.message_html(0, ui.Turn(answer.question, answer.question, answer)))
     assert "last week (article of 2022-06-12)" in msg
-    panel = plain(ui.source_html(0, ui.Turn(answer.question, answer.question, answer), "c", 1,
-                                         dated_index.articles))
+    panel = plain(ui.source_html(0, ui.Turn(answer.question, answer.question, answer), "c", 1, dated_index.articles))
     assert "relative to the article's date, 2022-06-12" in panel
 
 

@@ -36,28 +36,51 @@ def write_lines(path: Path, rows) -> Path:
 
 
 def test_load_questions(tmp_path):
-    path = write_lines(tmp_path / "q.jsonl", [
-        {"id": "q1", "question": "Who?", "answers": ["A"], "evidence": ["e"], "doc_ids": ["d"], "date": "2022-06-16"},
-        "", {"id": "q2", "question": "What?", "answers": [], "extra": 1}])
-    assert load_questions(path) == [EvalQuestion("q1", "Who?", ("A",), ("e",), ("d",), "2022-06-16"),
-                                    EvalQuestion("q2", "What?", ())]
+    path = write_lines(
+        tmp_path / "q.jsonl",
+        [
+            {
+                "id": "q1",
+                "question": "Who?",
+                "answers": ["A"],
+                "evidence": ["e"],
+                "doc_ids": ["d"],
+                "date": "2022-06-16",
+            },
+            "",
+            {"id": "q2", "question": "What?", "answers": [], "extra": 1},
+        ],
+    )
+    assert load_questions(path) == [
+        EvalQuestion("q1", "Who?", ("A",), ("e",), ("d",), "2022-06-16"),
+        EvalQuestion("q2", "What?", ()),
+    ]
 
 
 def test_bad_question_lines_are_all_reported_with_file_and_line(tmp_path):
-    path = write_lines(tmp_path / "q.jsonl", [
-        {"id": "q1", "question": "Who?", "answers": ["A"]},
-        "{not json",
-        {"id": "q3", "answers": ["A"]},
-        {"id": "q4", "question": "Who?", "answers": "A"},
-        {"id": "q1", "question": "Again?", "answers": []},
-        ["a", "list"],
-        {"id": "q7", "question": "Who?"}])
+    path = write_lines(
+        tmp_path / "q.jsonl",
+        [
+            {"id": "q1", "question": "Who?", "answers": ["A"]},
+            "{not json",
+            {"id": "q3", "answers": ["A"]},
+            {"id": "q4", "question": "Who?", "answers": "A"},
+            {"id": "q1", "question": "Again?", "answers": []},
+            ["a", "list"],
+            {"id": "q7", "question": "Who?"},
+        ],
+    )
     with pytest.raises(QuestionSetError) as e:
         load_questions(path)
     msg = str(e.value)
-    for line, words in [(2, "not valid JSON"), (3, '"question" must be non-empty text'),
-                        (4, '"answers" must be a list of strings'), (5, "duplicate id 'q1'"),
-                        (6, "expected a JSON object"), (7, '"answers" is missing')]:
+    for line, words in [
+        (2, "not valid JSON"),
+        (3, '"question" must be non-empty text'),
+        (4, '"answers" must be a list of strings'),
+        (5, "duplicate id 'q1'"),
+        (6, "expected a JSON object"),
+        (7, '"answers" is missing'),
+    ]:
         assert f"{path}:{line}: {words}" in msg
     assert f"{path}:1:" not in msg
 
@@ -72,13 +95,21 @@ def test_empty_and_missing_question_sets(tmp_path):
 # ---------------------------------------------------------------- metrics over canned answers
 
 ARTICLES = [
-    {"id": "a1", "title": "Prize <b>news</b>", "text": "Alice Smith won the prize in 2020. The jury praised her <img src=x onerror=alert(1)>."},
+    {
+        "id": "a1",
+        "title": "Prize <b>news</b>",
+        "text": "Alice Smith won the prize in 2020. The jury praised her <img src=x onerror=alert(1)>.",
+    },
     {"id": "a2", "title": "Race", "text": "Bob Jones lost the race. The race took place in Paris."},
     {"id": "a3", "title": "Weather", "text": "Weather was sunny. Nothing else happened."},
 ]
 QUESTIONS = [
-    {"id": "q1", "question": "Who won the prize? <script>alert(1)</script>", "answers": ["Alice Smith"],
-     "evidence": ["Alice Smith won the prize"]},
+    {
+        "id": "q1",
+        "question": "Who won the prize? <script>alert(1)</script>",
+        "answers": ["Alice Smith"],
+        "evidence": ["Alice Smith won the prize"],
+    },
     {"id": "q2", "question": "Where was the race?", "answers": ["Paris"], "doc_ids": ["a2"]},
     {"id": "q3", "question": "What is the capital of Australia?", "answers": []},
     {"id": "q4", "question": "Who was Carol?", "answers": ["Carol"], "evidence": ["Carol was not here"]},
@@ -135,11 +166,18 @@ def result(tiny):
 def test_metrics_over_canned_answers(result):
     ndcg_rank2 = 1 / 1.584962500721156  # 1 / log2(3): the one relevant article at rank 2
     expected = {
-        "hit@1": 1 / 3, "hit@5": 2 / 3, "hit@10": 2 / 3, "mrr@10": (0.5 + 1 + 0) / 3,  # q1, q2, q4
+        "hit@1": 1 / 3,
+        "hit@5": 2 / 3,
+        "hit@10": 2 / 3,
+        "mrr@10": (0.5 + 1 + 0) / 3,  # q1, q2, q4
         "ndcg@10": (ndcg_rank2 + 1 + 0) / 3,
-        "answer_accuracy": 1 / 3, "answer_em": 1 / 3, "answer_f1": (1 + 2 / 15 + 0) / 3,  # q2: P 1/14, R 1
-        "abstain_precision": 1 / 2, "abstain_recall": 1 / 2,  # abstained q3 q4; unanswerable q3 q5
-        "citation_exact": 2 / 3, "citation_support": 1 / 2,  # answered with relevance: q1 yes, q2 no
+        "answer_accuracy": 1 / 3,
+        "answer_em": 1 / 3,
+        "answer_f1": (1 + 2 / 15 + 0) / 3,  # q2: P 1/14, R 1
+        "abstain_precision": 1 / 2,
+        "abstain_recall": 1 / 2,  # abstained q3 q4; unanswerable q3 q5
+        "citation_exact": 2 / 3,
+        "citation_support": 1 / 2,  # answered with relevance: q1 yes, q2 no
     }
     for key, value in expected.items():
         assert result[key] == pytest.approx(value), key
@@ -156,8 +194,18 @@ def test_per_question_records(result):
     assert q["q3"]["first_relevant_rank"] is None and "mrr@10" not in q["q3"]["scores"]  # no relevance info
     assert "answer_f1" not in q["q5"]["scores"] and [c["exact"] for c in q["q5"]["citations"]] == [False]
     assert q["q2"]["scores"]["answer_accuracy"] == 0.0 and q["q2"]["scores"]["answer_f1"] == pytest.approx(2 / 15)
-    for key in ("id", "question", "answers", "answer", "abstained", "citations", "passages", "first_relevant_rank",
-                "latency_ms", "scores"):
+    for key in (
+        "id",
+        "question",
+        "answers",
+        "answer",
+        "abstained",
+        "citations",
+        "passages",
+        "first_relevant_rank",
+        "latency_ms",
+        "scores",
+    ):
         assert key in q["q1"]
 
 
@@ -215,13 +263,25 @@ def test_report_is_self_contained_and_escapes_text(result, tmp_path):
 
 
 def snapshot(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def eval_args(questions, tmp_path, *more) -> list[str]:
-    return ["eval", str(questions), "--corpus", str(ROOT / "corpus"), "--model", "hash-64",
-            "--cache", str(tmp_path / "cache"), *more]
+    return [
+        "eval",
+        str(questions),
+        "--corpus",
+        str(ROOT / "corpus"),
+        "--model",
+        "hash-64",
+        "--cache",
+        str(tmp_path / "cache"),
+        *more,
+    ]
 
 
 def test_corpus_leaves_the_app_index_untouched_and_is_cached(tiny, tmp_path, capsys):
@@ -253,9 +313,14 @@ def test_command_errors_are_clear(tmp_path, capsys):
 def test_python_m_qa_eval_on_the_seed_questions(tmp_path):
     out, report = tmp_path / "seed.json", tmp_path / "seed.html"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-m", "qa", *eval_args(SEED_QUESTIONS, tmp_path, "--json", str(out),
-                                                                 "--report", str(report))],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [sys.executable, "-m", "qa", *eval_args(SEED_QUESTIONS, tmp_path, "--json", str(out), "--report", str(report))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr
     assert "hit@1" in run.stdout and "questions right" in run.stdout
     data = json.loads(out.read_text(encoding="utf-8"))

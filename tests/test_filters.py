@@ -17,12 +17,24 @@ from qa.ui.app import answer_turn, chat_filters
 
 HASH = Settings(model="hash-64")
 RECORDS = [
-    {"id": "cnn-june", "title": "Dam inspection finds cracks", "url": "https://www.cnn.com/2022/06/01/us/dam/index.html",
-     "text": "Engineers inspecting the Harlow dam found three cracks in the spillway, the state said on Wednesday."},
-    {"id": "usat-july", "title": "Harlow dam repairs begin", "url": "https://www.usatoday.com/story/news/2022/07/01/dam/",
-     "text": "Repairs to the cracks in the Harlow dam spillway began on Friday, the state engineers said."},
-    {"id": "undated", "title": "Dam questions", "source": "Harlow Herald",
-     "text": "Residents asked about the cracks in the Harlow dam spillway at a meeting."},
+    {
+        "id": "cnn-june",
+        "title": "Dam inspection finds cracks",
+        "url": "https://www.cnn.com/2022/06/01/us/dam/index.html",
+        "text": "Engineers inspecting the Harlow dam found three cracks in the spillway, the state said on Wednesday.",
+    },
+    {
+        "id": "usat-july",
+        "title": "Harlow dam repairs begin",
+        "url": "https://www.usatoday.com/story/news/2022/07/01/dam/",
+        "text": "Repairs to the cracks in the Harlow dam spillway began on Friday, the state engineers said.",
+    },
+    {
+        "id": "undated",
+        "title": "Dam questions",
+        "source": "Harlow Herald",
+        "text": "Residents asked about the cracks in the Harlow dam spillway at a meeting.",
+    },
 ]
 
 
@@ -35,8 +47,11 @@ def dam_index(tmp_path_factory):
 
 
 def docs_of(answer: Answer) -> set[str]:
-    return {p.doc_id for p in answer.passages} | {d for p in answer.passages for d in p.also_in} | \
-        {c.doc_id for c in answer.citations}
+    return (
+        {p.doc_id for p in answer.passages}
+        | {d for p in answer.passages for d in p.also_in}
+        | {c.doc_id for c in answer.citations}
+    )
 
 
 def test_make_filters_checks_its_input():
@@ -58,17 +73,20 @@ def test_dates_are_inclusive_and_unknown_dates_are_left_out():
     assert keep_article(Article("b", "x"), make_filters(sources=[]))
 
 
-@pytest.mark.parametrize("name, article, expected", [
-    ("foxnews", Article("a", "x", source="foxnews"), True),
-    ("Fox News", Article("a", "x", source="foxnews"), True),
-    ("cnn", Article("a", "x", url="https://www.cnn.com/2022/06/01/x"), True),
-    ("CNN.com", Article("a", "x", url="https://edition.cnn.com/x"), True),
-    ("USA Today", Article("a", "x", url="https://www.usatoday.com/story/x"), True),
-    ("theweek", Article("a", "x", url="https://www.theweek.co.uk/news/x"), True),
-    ("cnn", Article("a", "x", source="Reuters", url="https://www.cnn.com/x"), False),  # the source names it
-    ("cnn", Article("a", "x", url="https://www.cnnbc.example/x"), False),
-    ("cnn", Article("a", "x"), False),  # outlet unknown
-])
+@pytest.mark.parametrize(
+    "name, article, expected",
+    [
+        ("foxnews", Article("a", "x", source="foxnews"), True),
+        ("Fox News", Article("a", "x", source="foxnews"), True),
+        ("cnn", Article("a", "x", url="https://www.cnn.com/2022/06/01/x"), True),
+        ("CNN.com", Article("a", "x", url="https://edition.cnn.com/x"), True),
+        ("USA Today", Article("a", "x", url="https://www.usatoday.com/story/x"), True),
+        ("theweek", Article("a", "x", url="https://www.theweek.co.uk/news/x"), True),
+        ("cnn", Article("a", "x", source="Reuters", url="https://www.cnn.com/x"), False),  # the source names it
+        ("cnn", Article("a", "x", url="https://www.cnnbc.example/x"), False),
+        ("cnn", Article("a", "x"), False),  # outlet unknown
+    ],
+)
 def test_outlets_match_source_or_host(name, article, expected):
     assert keep_article(article, make_filters(sources=[name])) is expected
 
@@ -89,8 +107,10 @@ def test_ask_with_a_date_range_uses_only_articles_in_it(dam_index):
 
 def test_ask_with_outlets_uses_only_theirs(dam_index):
     assert docs_of(ask("cracks in the Harlow dam", dam_index, sources=["CNN"])) == {"cnn-june"}
-    assert docs_of(ask("cracks in the Harlow dam", dam_index, sources=["harlow herald", "usatoday"])) == \
-        {"undated", "usat-july"}
+    assert docs_of(ask("cracks in the Harlow dam", dam_index, sources=["harlow herald", "usatoday"])) == {
+        "undated",
+        "usat-july",
+    }
 
 
 def test_no_article_matching_the_filters_is_said_plainly(dam_index):
@@ -98,8 +118,9 @@ def test_no_article_matching_the_filters_is_said_plainly(dam_index):
     assert answer.abstained and not answer.citations and not answer.passages
     assert answer.answer.startswith("No article in the index is published on or before 2020-01-01")
     nobody = ask("cracks in the Harlow dam", dam_index, sources=["BBC"])
-    assert nobody.abstained and any("the outlets in the index are: Harlow Herald, cnn.com, usatoday.com" in n
-                                    for n in nobody.notices)
+    assert nobody.abstained and any(
+        "the outlets in the index are: Harlow Herald, cnn.com, usatoday.com" in n for n in nobody.notices
+    )
 
 
 def test_bad_filters_fail_before_the_index_is_opened(tmp_path):
@@ -139,11 +160,19 @@ def test_chat_passes_its_filter_controls_to_ask(monkeypatch, tmp_path):
 # ---------------------------------------------------------------- "latest" prefers newer articles
 
 PRICES = [
-    {"id": "old", "title": "Widget price", "published": "2022-01-10",
-     "text": "Widget price news. The price of a widget is 5 dollars, the widget price board said. Widget price "
-             "watchers expect the widget price to hold."},
-    {"id": "new", "title": "Widget price", "published": "2022-06-10",
-     "text": "The price of a widget is 7 dollars, the board said."},
+    {
+        "id": "old",
+        "title": "Widget price",
+        "published": "2022-01-10",
+        "text": "Widget price news. The price of a widget is 5 dollars, the widget price board said. Widget price "
+        "watchers expect the widget price to hold.",
+    },
+    {
+        "id": "new",
+        "title": "Widget price",
+        "published": "2022-06-10",
+        "text": "The price of a widget is 7 dollars, the board said.",
+    },
 ]
 
 

@@ -16,38 +16,48 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- follow-up questions
 
+
 def prev(answer: str, answer_type: str = "person", abstained: bool = False) -> Answer:
     return Answer("q", answer, abstained, answer_type=answer_type)
 
 
-@pytest.mark.parametrize("question, previous, expected", [
-    ("What does he say the UAE provides?", prev("Julio Borges"), "What does Julio Borges say the UAE provides?"),
-    ("What did she warn about?", prev("Jane Doe"), "What did Jane Doe warn about?"),
-    ("What is her role?", prev("Jane Doe"), "What is Jane Doe's role?"),
-    ("Who met her in Paris?", prev("Jane Doe"), "Who met Jane Doe in Paris?"),
-    ("Who criticised him?", prev("Julio Borges"), "Who criticised Julio Borges?"),
-    ("What is his title?", prev("Julio Borges"), "What is Julio Borges's title?"),
-    ("He said what about Iran?", prev("Julio Borges"), "Julio Borges said what about Iran?"),
-    ("Where is it based?", prev("Iranian Americans for Liberty", "organization"),
-     "Where is Iranian Americans for Liberty based?"),
-    ("What do they want?", prev("the UAE", "place"), "What do the UAE want?"),
-    ("Who runs its army?", prev("Venezuela", "place"), "Who runs Venezuela's army?"),
-])
+@pytest.mark.parametrize(
+    "question, previous, expected",
+    [
+        ("What does he say the UAE provides?", prev("Julio Borges"), "What does Julio Borges say the UAE provides?"),
+        ("What did she warn about?", prev("Jane Doe"), "What did Jane Doe warn about?"),
+        ("What is her role?", prev("Jane Doe"), "What is Jane Doe's role?"),
+        ("Who met her in Paris?", prev("Jane Doe"), "Who met Jane Doe in Paris?"),
+        ("Who criticised him?", prev("Julio Borges"), "Who criticised Julio Borges?"),
+        ("What is his title?", prev("Julio Borges"), "What is Julio Borges's title?"),
+        ("He said what about Iran?", prev("Julio Borges"), "Julio Borges said what about Iran?"),
+        (
+            "Where is it based?",
+            prev("Iranian Americans for Liberty", "organization"),
+            "Where is Iranian Americans for Liberty based?",
+        ),
+        ("What do they want?", prev("the UAE", "place"), "What do the UAE want?"),
+        ("Who runs its army?", prev("Venezuela", "place"), "Who runs Venezuela's army?"),
+    ],
+)
 def test_resolve_followup_replaces_pronouns(question, previous, expected):
     assert resolve_followup(question, previous) == expected
 
 
-@pytest.mark.parametrize("question, previous", [
-    ("What does he say the UAE provides?", None),
-    ("What does he say the UAE provides?", prev("The corpus does not answer.", abstained=True)),
-    ("What does he say?", prev("Some very long answer that is a whole sentence and not a name at all")),
-    ("What did Julio Borges say he wants?", prev("Julio Borges")),  # the question already names him
-    ("Where is it?", prev("Julio Borges")),  # "it" does not refer to a person
-    ("What does he say happened then?", prev("2021", "date")),
-    ("Who said 'he is a dictator'?", prev("Julio Borges")),  # quoted words are left alone
-    ("Why is it's price high?", prev("gold", "thing")),  # it's = it is
-    ("Who described the 'Club of Other'?", prev("Julio Borges")),
-])
+@pytest.mark.parametrize(
+    "question, previous",
+    [
+        ("What does he say the UAE provides?", None),
+        ("What does he say the UAE provides?", prev("The corpus does not answer.", abstained=True)),
+        ("What does he say?", prev("Some very long answer that is a whole sentence and not a name at all")),
+        ("What did Julio Borges say he wants?", prev("Julio Borges")),  # the question already names him
+        ("Where is it?", prev("Julio Borges")),  # "it" does not refer to a person
+        ("What does he say happened then?", prev("2021", "date")),
+        ("Who said 'he is a dictator'?", prev("Julio Borges")),  # quoted words are left alone
+        ("Why is it's price high?", prev("gold", "thing")),  # it's = it is
+        ("Who described the 'Club of Other'?", prev("Julio Borges")),
+    ],
+)
 def test_resolve_followup_leaves_question_alone(question, previous):
     assert resolve_followup(question, previous) == question
 

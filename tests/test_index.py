@@ -23,8 +23,13 @@ from qa.retrieve.fusion import rank_articles
 from qa.settings import Settings
 from qa.text.tokens import token_counter
 
-QUESTIONS = ["Who described the 'Club of Other'?", "What does Iran provide to Venezuela?",
-             "How many quokkas were counted?", "gold reserves Russia UAE euros", "ferry strike"]
+QUESTIONS = [
+    "Who described the 'Club of Other'?",
+    "What does Iran provide to Venezuela?",
+    "How many quokkas were counted?",
+    "gold reserves Russia UAE euros",
+    "ferry strike",
+]
 EXTRA = {
     "quokka": "Quokka census\n\nRangers on Rottnest Island counted 12,400 quokkas, the island authority said.\n",
     "ferry": "Ferry Strike Ends\n\nThe ferry workers voted on Monday to return to work after two weeks.\n",
@@ -53,13 +58,22 @@ def in_memory(sources, settings: Settings) -> Index:
 
     articles = {a.doc_id: a for a in read_paths(sources).articles}
     count = token_counter(settings.tokenizer)
-    chunks = tuple(c for a in articles.values() for c in chunk_article(a, count, settings.chunk_tokens,
-                                                                          settings.chunk_overlap))
+    chunks = tuple(
+        c for a in articles.values() for c in chunk_article(a, count, settings.chunk_tokens, settings.chunk_overlap)
+    )
     texts = [search_text(articles[c.doc_id], c) for c in chunks]
     embedder = make_embedder(settings)
     vectors = embedder.embed(texts)
-    stored = StoredIndex(Path("."), {}, articles, chunks, vectors, build_vector_index(vectors),
-                         KeywordIndex.build(texts), group_stories(articles.values()).stories)
+    stored = StoredIndex(
+        Path("."),
+        {},
+        articles,
+        chunks,
+        vectors,
+        build_vector_index(vectors),
+        KeywordIndex.build(texts),
+        group_stories(articles.values()).stories,
+    )
     return Index(stored, settings, embedder)
 
 
@@ -68,6 +82,7 @@ def rankings(index: Index) -> list[list[tuple[int, float]]]:
 
 
 # ---------------------------------------------------------------- round trip
+
 
 def test_save_then_load_gives_identical_articles_chunks_vectors_and_rankings(built, hash_settings):
     sources, path = built
@@ -111,6 +126,7 @@ def test_manifest_says_how_the_index_was_built(built, hash_settings):
 
 # ---------------------------------------------------------------- FAISS against brute force
 
+
 def brute_force(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     scores = queries @ vectors.T
     ids = np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -151,6 +167,7 @@ def test_k_larger_than_the_index():
 
 # ---------------------------------------------------------------- adding articles
 
+
 def test_adding_articles_embeds_only_the_new_ones(tmp_path, corpus_dir, hash_settings, counting_embedder):
     index_dir = tmp_path / "index"
     first = ingest([corpus_dir], index_dir, hash_settings, embedder=counting_embedder, progress=False)
@@ -158,8 +175,13 @@ def test_adding_articles_embeds_only_the_new_ones(tmp_path, corpus_dir, hash_set
     before = load_index(index_dir)
 
     counting_embedder.batches.clear()
-    report = ingest([write_articles(tmp_path / "new", {"quokka": EXTRA["quokka"]})], index_dir, hash_settings,
-                    embedder=counting_embedder, progress=False)
+    report = ingest(
+        [write_articles(tmp_path / "new", {"quokka": EXTRA["quokka"]})],
+        index_dir,
+        hash_settings,
+        embedder=counting_embedder,
+        progress=False,
+    )
     after = load_index(index_dir)
     new_chunks = [c for c in after.chunks if c.doc_id == "quokka"]
     assert (report.added, report.unchanged, report.n_articles) == (1, 0, 3)
@@ -197,14 +219,17 @@ def test_build_index_drops_removed_articles_without_embedding(built, hash_settin
 
 # ---------------------------------------------------------------- another model or format
 
-@pytest.mark.parametrize("change, named", [
-    ({"model": "hash-32"}, "model: index has 'hash-64', settings ask for 'hash-32'"),
-    ({"chunk_tokens": 128}, "chunk_tokens: index has 200, settings ask for 128"),
-    ({"chunk_overlap": 0}, "chunk_overlap: index has 32, settings ask for 0"),
-    ({"tokenizer": "o200k_base"}, "tokenizer: index has 'cl100k_base', settings ask for 'o200k_base'"),
-])
-def test_loading_with_other_settings_names_the_difference_and_how_to_rebuild(seed_index, hash_settings, change,
-                                                                             named):
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"model": "hash-32"}, "model: index has 'hash-64', settings ask for 'hash-32'"),
+        ({"chunk_tokens": 128}, "chunk_tokens: index has 200, settings ask for 128"),
+        ({"chunk_overlap": 0}, "chunk_overlap: index has 32, settings ask for 0"),
+        ({"tokenizer": "o200k_base"}, "tokenizer: index has 'cl100k_base', settings ask for 'o200k_base'"),
+    ],
+)
+def test_loading_with_other_settings_names_the_difference_and_how_to_rebuild(seed_index, hash_settings, change, named):
     with pytest.raises(IndexMismatchError) as e:
         load_index(seed_index, replace(hash_settings, **change))
     assert named in str(e.value)
@@ -231,8 +256,11 @@ def test_an_index_of_another_format_version_names_both_versions(built):
     _, path = built
     manifest = json.loads((path / "manifest.json").read_text())
     (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
-    with pytest.raises(IndexMismatchError, match=r"format version 99, this program reads version 2; rebuild it: "
-                                                 r"`python -m qa ingest --rebuild"):
+    with pytest.raises(
+        IndexMismatchError,
+        match=r"format version 99, this program reads version 2; rebuild it: "
+        r"`python -m qa ingest --rebuild",
+    ):
         load_index(path)
 
 

@@ -1,6 +1,6 @@
 """The code's shape, checked by maintained tools: stages import only the stages below them and no two
-modules of a stage import each other in a cycle (import-linter, contracts in pyproject.toml), and ruff's lint
-rules hold."""
+modules of a stage import each other in a cycle (import-linter, contracts in pyproject.toml), ruff's lint
+rules hold and every file is as `ruff format` writes it."""
 
 import shutil
 import subprocess
@@ -34,3 +34,7 @@ def test_ruff_lint_rules_hold():
     done = run(tool("ruff"), "check", *SOURCES)
     assert done.returncode == 0, done.stdout + done.stderr
 
+
+def test_every_file_is_formatted_by_ruff():
+    done = run(tool("ruff"), "format", "--check", *SOURCES)
+    assert done.returncode == 0, "run `ruff format`:\n" + done.stdout + done.stderr

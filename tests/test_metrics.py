@@ -10,14 +10,17 @@ from qa.evaluate import metrics as m
 # ---------------------------------------------------------------- answers
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("The Tony Awards!", "tony awards"),
-    ("  an   Apple,  a pear ", "apple pear"),
-    ("‘Club of Other’ — “quoted”", "club of other quoted"),  # Unicode punctuation goes too
-    ("more than $300 million.", "more than 300 million"),
-    ("Theory of the Atlantic", "theory of atlantic"),  # only whole-word articles
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Tony Awards!", "tony awards"),
+        ("  an   Apple,  a pear ", "apple pear"),
+        ("‘Club of Other’ — “quoted”", "club of other quoted"),  # Unicode punctuation goes too
+        ("more than $300 million.", "more than 300 million"),
+        ("Theory of the Atlantic", "theory of atlantic"),  # only whole-word articles
+        ("", ""),
+    ],
+)
 def test_normalize_answer(text, expected):
     assert m.normalize_answer(text) == expected
 
@@ -170,8 +173,9 @@ def test_odd_ids_are_kept_apart():
 
 
 def test_curve_measures():
-    scores = m.retrieval_scores({"q": m.ranked_items([("x", False), ("a", True), ("b", True)])},
-                                {"q": {"a", "b", "c", "d"}}, curve_ks=(1, 2, 3))["q"]
+    scores = m.retrieval_scores(
+        {"q": m.ranked_items([("x", False), ("a", True), ("b", True)])}, {"q": {"a", "b", "c", "d"}}, curve_ks=(1, 2, 3)
+    )["q"]
     assert [scores[f"hit@{k}"] for k in (1, 2, 3)] == [0.0, 1.0, 1.0]
     assert [scores[f"recall@{k}"] for k in (1, 2, 3)] == [0.0, 0.25, 0.5]
 

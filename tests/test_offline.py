@@ -15,8 +15,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # Loaded on first use only: models, search engines, parsers. qa's own modules import each other at the top
 # of the file, so a stage module may bring numpy; the package itself (records, settings, errors) does not.
-HEAVY = ("torch", "faiss", "spacy", "gradio", "sentence_transformers", "transformers", "bm25s", "tiktoken",
-         "trafilatura", "datasketch", "matplotlib")
+HEAVY = (
+    "torch",
+    "faiss",
+    "spacy",
+    "gradio",
+    "sentence_transformers",
+    "transformers",
+    "bm25s",
+    "tiktoken",
+    "trafilatura",
+    "datasketch",
+    "matplotlib",
+)
 LIGHT_MODULES = ("qa", "qa.errors", "qa.records", "qa.settings")
 
 
@@ -29,6 +40,7 @@ def no_network(monkeypatch):
         def blocked(*args, **kwargs):
             attempts.append((what, args[1:] if what.startswith("socket.") else args))
             raise OSError(f"network blocked by the test: {what}{args[1:] if what.startswith('socket.') else args}")
+
         return blocked
 
     monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
@@ -57,8 +69,18 @@ def test_ingest_and_ask_with_the_real_model_offline(no_network, tmp_path):
     assert no_network == [], f"tried to reach the network: {no_network}"
 
 
-@pytest.mark.parametrize("module", [*LIGHT_MODULES, "qa.cli", "qa.api", "qa.ui.app", "qa.evaluate.runner",
-                                    "qa.evaluate.metrics", "qa.evaluate.report"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        *LIGHT_MODULES,
+        "qa.cli",
+        "qa.api",
+        "qa.ui.app",
+        "qa.evaluate.runner",
+        "qa.evaluate.metrics",
+        "qa.evaluate.report",
+    ],
+)
 def test_import_loads_nothing_heavy_and_touches_no_network(module):
     code = textwrap.dedent(f"""
         import socket, sys
@@ -76,7 +98,9 @@ def test_import_loads_nothing_heavy_and_touches_no_network(module):
 
 def test_public_names_resolve_lazily():
     """Records, settings and errors come without numpy; `qa.ask` loads the pipeline only when asked for."""
-    code = ("import sys, qa; qa.Settings(); qa.Article('d', 't'); qa.QAError; "
-            "assert 'numpy' not in sys.modules; assert callable(qa.ask)")
+    code = (
+        "import sys, qa; qa.Settings(); qa.Article('d', 't'); qa.QAError; "
+        "assert 'numpy' not in sys.modules; assert callable(qa.ask)"
+    )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr

@@ -12,8 +12,10 @@ from qa.ingest.readers import SUPPORTED, read_paths
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = ("000_f0064c69b098e1e3.txt", "001_cafc69e03f85d0ea.txt")
-QUOKKA = ("Rangers on Rottnest Island counted 12,400 quokkas during this year's winter census, the highest "
-          "number since records began in 1985, the island authority said on Tuesday.")
+QUOKKA = (
+    "Rangers on Rottnest Island counted 12,400 quokkas during this year's winter census, the highest "
+    "number since records began in 1985, the island authority said on Tuesday."
+)
 
 
 def one(path: Path):
@@ -24,6 +26,7 @@ def one(path: Path):
 
 
 # ---------------------------------------------------------------- the bundled corpus
+
 
 def test_corpus_holds_the_seed_articles_verbatim(corpus_dir, shared):
     for name in SEEDS:
@@ -46,6 +49,7 @@ def test_corpus_articles_have_their_metadata(corpus_dir):
 
 # ---------------------------------------------------------------- text and Markdown
 
+
 def test_txt_title_is_a_heading_like_first_line(tmp_path):
     (tmp_path / "a.txt").write_text("Ferry Strike Ends After Two Weeks\n\nThe ferry workers voted to return.\n")
     (tmp_path / "b.txt").write_text("The ferry workers voted to return on Monday.\nThey had been on strike.\n")
@@ -61,8 +65,15 @@ def test_md_heading_is_the_title(tmp_path):
     assert article.text.startswith("# Storm warning")  # the text stays the file, so spans stay exact
 
 
-@pytest.mark.parametrize("heading, title", [("## Storm warning ##", "Storm warning"), ("# C# tips", "C# tips"),
-                                            ("#   Spaced out   #", "Spaced out"), ("#", "")])
+@pytest.mark.parametrize(
+    "heading, title",
+    [
+        ("## Storm warning ##", "Storm warning"),
+        ("# C# tips", "C# tips"),
+        ("#   Spaced out   #", "Spaced out"),
+        ("#", ""),
+    ],
+)
 def test_md_heading_markers_are_not_part_of_the_title(tmp_path, heading, title):
     (tmp_path / "h.md").write_text(f"{heading}\n\nBody text.\n")
     assert one(tmp_path / "h.md").title == title
@@ -70,15 +81,26 @@ def test_md_heading_markers_are_not_part_of_the_title(tmp_path, heading, title):
 
 # ---------------------------------------------------------------- JSON and JSON Lines
 
-RECORD = {"id": "ferry-1", "title": " Ferry strike ends ", "url": "https://news.example/ferry", "source": "Herald",
-          "published": "2022-06-14", "text": "  The ferry workers voted to return.\n"}
+RECORD = {
+    "id": "ferry-1",
+    "title": " Ferry strike ends ",
+    "url": "https://news.example/ferry",
+    "source": "Herald",
+    "published": "2022-06-14",
+    "text": "  The ferry workers voted to return.\n",
+}
 
 
 def test_json_with_one_object(tmp_path):
     (tmp_path / "one.json").write_text(json.dumps(RECORD), encoding="utf-8")
     article = one(tmp_path / "one.json")
     assert (article.doc_id, article.title, article.url, article.source, article.published) == (
-        "ferry-1", "Ferry strike ends", "https://news.example/ferry", "Herald", "2022-06-14")
+        "ferry-1",
+        "Ferry strike ends",
+        "https://news.example/ferry",
+        "Herald",
+        "2022-06-14",
+    )
     assert article.text == RECORD["text"]  # not stripped: offsets are into the given text
 
 
@@ -123,6 +145,7 @@ def test_the_realtimeqa_corpus_reads_as_it_is(rtqa_corpus):
 
 # ---------------------------------------------------------------- HTML
 
+
 def test_html_news_page_main_text_and_metadata():
     article = one(DATA / "news-page.html")
     assert article.doc_id == "news-page"
@@ -131,19 +154,31 @@ def test_html_news_page_main_text_and_metadata():
     assert article.url == "https://www.coastalherald.example/news/2022/06/14/quokka-record"
     assert article.source == "The Coastal Herald"
     assert QUOKKA in article.text and "fine of up to $300" in article.text
-    for furniture in ("Weather", "Subscribe now", "kayak", "Most read", "ferry timetable", "All rights reserved",
-                      "Privacy", "dataLayer", "querySelectorAll", "font-family"):
+    for furniture in (
+        "Weather",
+        "Subscribe now",
+        "kayak",
+        "Most read",
+        "ferry timetable",
+        "All rights reserved",
+        "Privacy",
+        "dataLayer",
+        "querySelectorAll",
+        "font-family",
+    ):
         assert furniture not in article.text, furniture
 
 
 def test_html_page_without_an_article_is_a_problem(tmp_path):
-    (tmp_path / "menu.html").write_text("<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
-                                        "<footer>\u00a9 2022</footer></body></html>")
+    (tmp_path / "menu.html").write_text(
+        "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><footer>\u00a9 2022</footer></body></html>"
+    )
     result = read_paths([tmp_path / "menu.html"])
     assert result.articles == () and "no article text" in result.problems[0].message
 
 
 # ---------------------------------------------------------------- folders, and ingest of every format
+
 
 def every_format(folder: Path) -> Path:
     """One article in each supported format, in nested folders, with a hidden file that must be skipped."""
@@ -152,8 +187,11 @@ def every_format(folder: Path) -> Path:
     (folder / "notes.md").write_text("# Storm warning\n\nWinds of 90 km/h are expected on the coast.\n")
     (folder / "feeds" / "one.json").write_text(json.dumps({"id": "json-1", "text": "The museum reopened."}))
     (folder / "feeds" / "more" / "feed.jsonl").write_text(
-        json.dumps({"id": "jsonl-1", "text": "Schools close early for the heat."}) + "\n"
-        + json.dumps({"id": "jsonl-2", "text": "The library extends its hours."}) + "\n")
+        json.dumps({"id": "jsonl-1", "text": "Schools close early for the heat."})
+        + "\n"
+        + json.dumps({"id": "jsonl-2", "text": "The library extends its hours."})
+        + "\n"
+    )
     (folder / "feeds" / "page.html").write_bytes((DATA / "news-page.html").read_bytes())
     (folder / ".hidden.txt").write_text("Not an article\n\nEditors' notes.\n")
     (folder / "feeds" / "image.png").write_bytes(b"\x89PNG")
@@ -179,7 +217,9 @@ def test_every_format_ingests_with_exact_spans(tmp_path, hash_settings):
 
 @pytest.mark.parametrize("name", ["page.htm", "feed.ndjson", "NOTES.MD", "Upper.TXT"])
 def test_other_spellings_of_the_extensions(tmp_path, name):
-    data = {"page.htm": (DATA / "news-page.html").read_bytes(),
-            "feed.ndjson": b'{"id": "n1", "text": "A line."}\n'}.get(name, b"Heading Line Here\n\nBody text.\n")
+    data = {
+        "page.htm": (DATA / "news-page.html").read_bytes(),
+        "feed.ndjson": b'{"id": "n1", "text": "A line."}\n',
+    }.get(name, b"Heading Line Here\n\nBody text.\n")
     (tmp_path / name).write_bytes(data)
     assert len(one(tmp_path / name).text) > 5

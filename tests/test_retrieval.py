@@ -39,18 +39,23 @@ def test_top_rows_keeps_only_positive_allowed_scores_best_first():
 
 
 def test_keyword_query_drops_question_words_only():
-    assert keyword_query("Which automaker recalled 2.9 million vehicles this week?") == \
-        "automaker recalled 2.9 million vehicles"
+    assert (
+        keyword_query("Which automaker recalled 2.9 million vehicles this week?")
+        == "automaker recalled 2.9 million vehicles"
+    )
     assert keyword_query("Who is who?") == "Who is who?"  # nothing left: the question itself
 
 
-@pytest.mark.parametrize("question,cue", [
-    ("Which automaker recalled 2.9 million vehicles this week?", True),
-    ("What is the latest on the strike?", True),
-    ("Who won on Tuesday?", True),
-    ("Who founded the company?", False),
-    ("What happened in the Western Hemisphere?", False),
-])
+@pytest.mark.parametrize(
+    "question,cue",
+    [
+        ("Which automaker recalled 2.9 million vehicles this week?", True),
+        ("What is the latest on the strike?", True),
+        ("Who won on Tuesday?", True),
+        ("Who founded the company?", False),
+        ("What happened in the Western Hemisphere?", False),
+    ],
+)
 def test_time_cues(question, cue):
     assert has_time_cue(question) is cue
 
@@ -77,12 +82,24 @@ def dated_index(tmp_path_factory):
     """Two versions of one fact (an old and a new ferry strike) and unrelated articles."""
     folder = tmp_path_factory.mktemp("dated")
     records = [
-        {"id": "old", "title": "Ferry strike ends", "published": "2021-03-01",
-         "text": STORY.format(what="spring", day="Monday", pay="3%")},
-        {"id": "new", "title": "Ferry strike ends", "published": "2022-06-10",
-         "text": STORY.format(what="summer", day="Friday", pay="7%")},
-        {"id": "cats", "title": "Cat show", "published": "2022-06-09",
-         "text": "A cat show drew record crowds to the town hall on Sunday."},
+        {
+            "id": "old",
+            "title": "Ferry strike ends",
+            "published": "2021-03-01",
+            "text": STORY.format(what="spring", day="Monday", pay="3%"),
+        },
+        {
+            "id": "new",
+            "title": "Ferry strike ends",
+            "published": "2022-06-10",
+            "text": STORY.format(what="summer", day="Friday", pay="7%"),
+        },
+        {
+            "id": "cats",
+            "title": "Cat show",
+            "published": "2022-06-09",
+            "text": "A cat show drew record crowds to the town hall on Sunday.",
+        },
         {"id": "undated", "title": "Harbour works", "text": "Harbour works will close the ferry pier for a month."},
     ]
     (folder / "news.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
@@ -109,8 +126,9 @@ def test_fresher_version_wins_for_a_question_about_now(dated_index):
     order = [r.doc_id for r in ranked]
     assert order.index("new") < order.index("old")
     # as of a date before the new strike, only the old one can answer
-    early = rank_articles(dated_index, "When did the ferry strike end this week?", dated_index.settings,
-                          as_of=day_number("2021-03-05"))
+    early = rank_articles(
+        dated_index, "When did the ferry strike end this week?", dated_index.settings, as_of=day_number("2021-03-05")
+    )
     assert early[0].doc_id == "old"
 
 

@@ -20,8 +20,10 @@ from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 HASH = Settings(model="hash-64")
-GOOD = ("Quokkas on Rottnest Island\n\nThe island council said on Monday that the quokka population grew by "
-        "a tenth this year. Rangers counted the animals at dawn.\n")
+GOOD = (
+    "Quokkas on Rottnest Island\n\nThe island council said on Monday that the quokka population grew by "
+    "a tenth this year. Rangers counted the animals at dawn.\n"
+)
 
 
 def noise(n: int, seed: int = 0) -> bytes:
@@ -41,8 +43,15 @@ BAD = [
     ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + noise(2000), "binary file"),
     ("noise.txt", noise(4000), "binary file"),
     ("archive.jsonl", b"PK\x03\x04\x14\x00\x00\x00" + noise(500), "binary file"),
-    ("broken.jsonl", jsonl({"id": "j1", "text": "first good line"}, '{"id": "j2", "text": "unfinished',
-                           {"id": "j3", "text": "third good line"}), "invalid JSON"),
+    (
+        "broken.jsonl",
+        jsonl(
+            {"id": "j1", "text": "first good line"},
+            '{"id": "j2", "text": "unfinished',
+            {"id": "j3", "text": "third good line"},
+        ),
+        "invalid JSON",
+    ),
     ("notext.jsonl", jsonl({"id": "n1", "title": "No body"}), "has no 'text'"),
     ("emptytext.jsonl", jsonl({"id": "n2", "text": "   "}), "has no 'text'"),
     ("noid.jsonl", jsonl({"text": "an article without an id"}), "has no 'id'"),
@@ -51,13 +60,20 @@ BAD = [
     ("deep.jsonl", b"[" * 100_000 + b"\n", "nested too deeply"),
     ("deep.json", b"[" * 100_000, "nested too deeply"),
     ("bigint.jsonl", b'{"id": ' + b"1" * 5000 + b', "text": "x"}\n', "Exceeds the limit"),
-    ("nothing.html", b"<html><head><title>Menu</title><script>var x=1;</script></head><body><nav>Home | "
-                     b"About | Contact</nav></body></html>", "no article text"),
+    (
+        "nothing.html",
+        b"<html><head><title>Menu</title><script>var x=1;</script></head><body><nav>Home | "
+        b"About | Contact</nav></body></html>",
+        "no article text",
+    ),
     ("empty.jsonl", b"\n\n", "empty file"),
 ]
 FINE = [
-    ("latin1.txt", "Caf\u00e9 owners in K\u00f6ln said the se\u00f1or's cr\u00e8me br\u00fbl\u00e9e sold out.\n"
-                   .encode("latin-1"), "Caf\u00e9"),
+    (
+        "latin1.txt",
+        "Caf\u00e9 owners in K\u00f6ln said the se\u00f1or's cr\u00e8me br\u00fbl\u00e9e sold out.\n".encode("latin-1"),
+        "Caf\u00e9",
+    ),
     ("cp1252.txt", "\u201cQuoted,\u201d she said \u2014 it cost \u20ac5.\n".encode("cp1252"), "\u201cQuoted,\u201d"),
     ("bom.txt", codecs.BOM_UTF8 + b"Title After A Bom\n\nBody text after a byte-order mark.\n", "Title"),
     ("utf16.txt", "Utf sixteen text with a BOM, from Windows Notepad.\n".encode("utf-16"), "Utf sixteen"),
@@ -124,9 +140,13 @@ def test_broken_jsonl_line_is_reported_with_its_line_and_the_rest_imported(tmp_p
 
 
 def test_duplicate_id_is_reported_at_its_line_and_the_first_kept(tmp_path):
-    (tmp_path / "dup.jsonl").write_bytes(jsonl({"id": "same", "text": "The first version."},
-                                               {"id": "other", "text": "Another article."},
-                                               {"id": "same", "text": "A different second version."}))
+    (tmp_path / "dup.jsonl").write_bytes(
+        jsonl(
+            {"id": "same", "text": "The first version."},
+            {"id": "other", "text": "Another article."},
+            {"id": "same", "text": "A different second version."},
+        )
+    )
     result = read_paths([tmp_path / "dup.jsonl"])
     (problem,) = result.problems
     assert problem.line == 3 and "duplicate id 'same'" in problem.message and "dup.jsonl:1" in problem.message
@@ -257,9 +277,25 @@ def test_cli_subprocess_on_a_mixed_folder(tmp_path):
     for name, data, _ in BAD:
         (folder / name).write_bytes(data)
     (folder / "good.txt").write_text(GOOD, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "qa", "ingest", str(folder), str(tmp_path / "nope.txt"),
-                          "--index", str(tmp_path / "index"), "--model", "hash-64", "--quiet"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa",
+            "ingest",
+            str(folder),
+            str(tmp_path / "nope.txt"),
+            "--index",
+            str(tmp_path / "index"),
+            "--model",
+            "hash-64",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert f"skipped {folder / 'broken.jsonl'}:2: invalid JSON" in run.stderr

@@ -26,8 +26,30 @@ def by_words(texts):
 # Text that exercises sentence ends, paragraphs, boilerplate lines, long words and odd characters.
 pieces = st.one_of(
     st.text(max_size=40),
-    st.sampled_from([". ", "! ", "? ", "\n", "\n\n", "  ", "Mr. ", "U.S. ", "“Quote.” ", "…", "\r\n", "\t",
-                     "Advertisement\n", "READ MORE\n", "\u2028", "\x85", "\x00", "é", "\u0301", "👩‍🚀"]),
+    st.sampled_from(
+        [
+            ". ",
+            "! ",
+            "? ",
+            "\n",
+            "\n\n",
+            "  ",
+            "Mr. ",
+            "U.S. ",
+            "“Quote.” ",
+            "…",
+            "\r\n",
+            "\t",
+            "Advertisement\n",
+            "READ MORE\n",
+            "\u2028",
+            "\x85",
+            "\x00",
+            "é",
+            "\u0301",
+            "👩‍🚀",
+        ]
+    ),
     st.text(alphabet="ab ", min_size=50, max_size=400),
     st.text(alphabet="x", min_size=100, max_size=600),  # one long word
 )
@@ -66,15 +88,20 @@ json_values = st.recursive(
 lone_surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 surrogate_text = st.lists(st.one_of(st.text(max_size=12), lone_surrogates), max_size=8).map("".join)
 good_records = st.fixed_dictionaries(
-    {"id": st.one_of(st.text(min_size=1, max_size=8), st.integers()),
-     "text": st.one_of(surrogate_text, texts).filter(str.strip)},
+    {
+        "id": st.one_of(st.text(min_size=1, max_size=8), st.integers()),
+        "text": st.one_of(surrogate_text, texts).filter(str.strip),
+    },
     optional={"title": surrogate_text, "published": st.text(max_size=10)},
 )
 random_records = st.fixed_dictionaries(
     {},
-    optional={"id": st.one_of(st.text(max_size=8), st.integers(), json_values),
-              "text": st.one_of(surrogate_text, texts, json_values),
-              "title": st.one_of(surrogate_text, json_values), "url": st.text(max_size=20)},
+    optional={
+        "id": st.one_of(st.text(max_size=8), st.integers(), json_values),
+        "text": st.one_of(surrogate_text, texts, json_values),
+        "title": st.one_of(surrogate_text, json_values),
+        "url": st.text(max_size=20),
+    },
 )
 lines = st.one_of(
     good_records.map(json.dumps),  # json.dumps escapes lone surrogates as \udxxx

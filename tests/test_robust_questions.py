@@ -100,16 +100,19 @@ def test_direction_overrides_are_removed(index):
     assert "\u202e" not in answer.question and "Borges" in answer.answer
 
 
-@pytest.mark.parametrize("question", [
-    "من وصف نادي الآخر؟",  # Arabic, right-to-left
-    "מי תיאר את 'מועדון האחר'?",  # Hebrew
-    "谁描述了“其他俱乐部”？",  # Chinese
-    "「その他クラブ」について誰が説明しましたか",  # Japanese
-    "¿Quién describió el 'Club de lo Otro'?",  # Spanish
-    "Wer hat den „Club des Anderen“ beschrieben?",  # German
-    "Кто описал «Клуб Другого»?",  # Russian
-    "👩‍🚀🚀 who is in space?",  # emoji with zero-width joiner
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "من وصف نادي الآخر؟",  # Arabic, right-to-left
+        "מי תיאר את 'מועדון האחר'?",  # Hebrew
+        "谁描述了“其他俱乐部”？",  # Chinese
+        "「その他クラブ」について誰が説明しましたか",  # Japanese
+        "¿Quién describió el 'Club de lo Otro'?",  # Spanish
+        "Wer hat den „Club des Anderen“ beschrieben?",  # German
+        "Кто описал «Клуб Другого»?",  # Russian
+        "👩‍🚀🚀 who is in space?",  # emoji with zero-width joiner
+    ],
+)
 def test_other_scripts_and_languages_get_an_answer(index, question):
     answer = ask(question, index)
     check(answer)

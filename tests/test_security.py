@@ -107,10 +107,12 @@ def test_the_code_never_allows_pickle_or_remote_code():
             kwargs = {k.arg: k.value for k in node.keywords}
             for flag in ("allow_pickle", "trust_remote_code"):
                 if flag in kwargs:
-                    assert isinstance(kwargs[flag], ast.Constant) and kwargs[flag].value is False, \
+                    assert isinstance(kwargs[flag], ast.Constant) and kwargs[flag].value is False, (
                         f"{path.name}:{node.lineno}: {ast.unparse(node)}"
-            assert func not in ("eval", "exec", "torch.load", "pickle.load", "pickle.loads", "yaml.load"), \
+                    )
+            assert func not in ("eval", "exec", "torch.load", "pickle.load", "pickle.loads", "yaml.load"), (
                 f"{path.name}:{node.lineno}: {func}"
+            )
 
 
 def test_every_array_load_forbids_pickle():

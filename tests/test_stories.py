@@ -22,8 +22,10 @@ from qa.ui import html as ui
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"  # the two seed articles: one story told twice
 HASH = Settings(model="hash-64")
-QUOTE = ("“We will rebuild the harbour wall before the winter storms arrive, and every family that lost a boat "
-         "will be paid in full by the end of the month,” said Mayor Elena Ruiz.")
+QUOTE = (
+    "“We will rebuild the harbour wall before the winter storms arrive, and every family that lost a boat "
+    "will be paid in full by the end of the month,” said Mayor Elena Ruiz."
+)
 QUOTE2 = "“The council has already found the money for it in the reserve fund,” she added."
 
 
@@ -36,14 +38,24 @@ def story_of(grouping: Grouping, doc_id: str):
 
 
 def rewrite(doc_id, published, title="Harbour wall to be rebuilt, mayor says"):
-    return art(doc_id, "Fishermen gathered at the quay on Monday to hear what the town would do about the damage "
-               f"left by the worst storm in decades.\n\n{QUOTE}\n\n{QUOTE2}\n\nThe storm sank twelve boats last "
-               "week and flooded the fish market, which reopened on Saturday after volunteers cleared the mud. "
-               "Insurers have not said how much of the cost they will carry.", title=title, published=published)
+    return art(
+        doc_id,
+        "Fishermen gathered at the quay on Monday to hear what the town would do about the damage "
+        f"left by the worst storm in decades.\n\n{QUOTE}\n\n{QUOTE2}\n\nThe storm sank twelve boats last "
+        "week and flooded the fish market, which reopened on Saturday after volunteers cleared the mud. "
+        "Insurers have not said how much of the cost they will carry.",
+        title=title,
+        published=published,
+    )
 
 
-ORIGINAL = art("orig", f"The mayor spoke after the storm.\n\n{QUOTE}\n\n{QUOTE2}\n\nRepairs start in October and "
-               "the port stays open meanwhile.", title="Mayor promises new harbour wall", published="2022-06-12")
+ORIGINAL = art(
+    "orig",
+    f"The mayor spoke after the storm.\n\n{QUOTE}\n\n{QUOTE2}\n\nRepairs start in October and "
+    "the port stays open meanwhile.",
+    title="Mayor promises new harbour wall",
+    published="2022-06-12",
+)
 
 
 def test_the_two_seed_articles_are_one_story():
@@ -55,8 +67,18 @@ def test_the_two_seed_articles_are_one_story():
 
 
 def test_rewrites_sharing_quotations_close_in_time_are_one_story():
-    g = group_stories([ORIGINAL, rewrite("copy", "2022-06-13"), art("other", "A zoo in Perth welcomed twin "
-                       "quokkas on Tuesday, keepers said.", title="Twin quokkas born", published="2022-06-12")])
+    g = group_stories(
+        [
+            ORIGINAL,
+            rewrite("copy", "2022-06-13"),
+            art(
+                "other",
+                "A zoo in Perth welcomed twin quokkas on Tuesday, keepers said.",
+                title="Twin quokkas born",
+                published="2022-06-12",
+            ),
+        ]
+    )
     assert story_of(g, "copy").doc_ids == ("orig", "copy")
     assert story_of(g, "other").doc_ids == ("other",)
 
@@ -67,23 +89,35 @@ def test_the_same_quotations_a_month_apart_are_different_stories():
 
 
 def test_near_copies_are_one_story_whatever_their_dates_but_page_furniture_is_not():
-    body = ("Regulators approved the merger of the two regional airlines on Friday after a year-long review. "
-            "The combined carrier will fly to forty cities and keep both brands for now. ") * 4
+    body = (
+        "Regulators approved the merger of the two regional airlines on Friday after a year-long review. "
+        "The combined carrier will fly to forty cities and keep both brands for now. "
+    ) * 4
     furniture = "We will use the details you have shared to manage your registration and newsletter. " * 8
-    g = group_stories([art("a", body, "Airline merger approved", "2022-01-04"),
-                       art("b", body + "Updated.", "Airline merger approved", "2022-07-07"),
-                       art("c", furniture, "Why the Swedish prime minister lasted seven hours", "2021-11-25"),
-                       art("d", furniture, "The outlook for China's zero-Covid strategy", "2022-05-11")])
+    g = group_stories(
+        [
+            art("a", body, "Airline merger approved", "2022-01-04"),
+            art("b", body + "Updated.", "Airline merger approved", "2022-07-07"),
+            art("c", furniture, "Why the Swedish prime minister lasted seven hours", "2021-11-25"),
+            art("d", furniture, "The outlook for China's zero-Covid strategy", "2022-05-11"),
+        ]
+    )
     assert story_of(g, "b").doc_ids == ("a", "b") and "near copy" in story_of(g, "b").why[1]
     assert story_of(g, "c").doc_ids == ("c",) and story_of(g, "d").doc_ids == ("d",)
 
 
 def test_digests_and_articles_linking_two_stories_stay_alone():
-    other_quote = ("“The new line will carry forty thousand passengers a day between the airport and the "
-                   "centre from next spring,” the transport minister said on Monday.")
+    other_quote = (
+        "“The new line will carry forty thousand passengers a day between the airport and the "
+        "centre from next spring,” the transport minister said on Monday."
+    )
     rail = art("rail", f"The rail link was approved.\n\n{other_quote}", "Airport rail link approved", "2022-06-12")
-    digest = art("digest", f"Harbour: {QUOTE}\n\nRail: {other_quote}", "5 things to know for June 13: Harbour, "
-                 "Rail", "2022-06-13")
+    digest = art(
+        "digest",
+        f"Harbour: {QUOTE}\n\nRail: {other_quote}",
+        "5 things to know for June 13: Harbour, Rail",
+        "2022-06-13",
+    )
     bridge = replace(digest, doc_id="bridge", title="Harbour wall and rail link: a busy week for the city")
     for g in (group_stories([ORIGINAL, rail, digest]), group_stories([ORIGINAL, rail, bridge])):
         # a round-up, or an article linked to two stories, stays alone: no giant merged cluster
@@ -97,8 +131,9 @@ def test_unknown_dates_do_not_prevent_a_story_but_are_never_invented():
 
 
 def test_adding_articles_keeps_stories_and_fingerprints(monkeypatch):
-    first = group_stories([ORIGINAL, art("solo", "Unrelated text about gardening and roses in June.",
-                                         "Roses", "2022-06-12")])
+    first = group_stories(
+        [ORIGINAL, art("solo", "Unrelated text about gardening and roses in June.", "Roses", "2022-06-12")]
+    )
     seen = []
     real = stories.fingerprints
     monkeypatch.setattr(stories, "fingerprints", lambda arts: seen.extend(a.doc_id for a in arts) or real(arts))
@@ -119,11 +154,16 @@ def test_fingerprints_round_trip_through_json():
     fp = stories.fingerprints([ORIGINAL])[0]
     back = fingerprint_from_row(json.loads(json.dumps(fingerprint_row(fp))))
     assert back.minhash.jaccard(fp.minhash) == 1.0
-    assert (back.quotes, back.n_shingles, back.day, back.title_words) == (fp.quotes, fp.n_shingles, fp.day,
-                                                                        fp.title_words)
+    assert (back.quotes, back.n_shingles, back.day, back.title_words) == (
+        fp.quotes,
+        fp.n_shingles,
+        fp.day,
+        fp.title_words,
+    )
 
 
 # ---------------------------------------------------------------- in the index
+
 
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory):
@@ -156,13 +196,15 @@ def test_an_index_of_the_old_format_asks_to_be_rebuilt(seed_index, tmp_path):
 
 def test_ingesting_a_rewrite_later_adds_it_to_the_story(tmp_path):
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "orig.json").write_text(json.dumps({"id": "orig", "text": ORIGINAL.text, "title":
-                                                           ORIGINAL.title, "published": ORIGINAL.published}))
+    (tmp_path / "in" / "orig.json").write_text(
+        json.dumps({"id": "orig", "text": ORIGINAL.text, "title": ORIGINAL.title, "published": ORIGINAL.published})
+    )
     ingest([tmp_path / "in"], tmp_path / "index", HASH, progress=False)
     before = load_index(tmp_path / "index").story_of["orig"].story_id
     new = rewrite("copy", "2022-06-13")
-    (tmp_path / "copy.json").write_text(json.dumps({"id": "copy", "text": new.text, "title": new.title,
-                                                    "published": new.published}))
+    (tmp_path / "copy.json").write_text(
+        json.dumps({"id": "copy", "text": new.text, "title": new.title, "published": new.published})
+    )
     ingest([tmp_path / "copy.json"], tmp_path / "index", HASH, progress=False)
     story = load_index(tmp_path / "index").story_of["copy"]
     assert story.story_id == before and story.doc_ids == ("orig", "copy")
@@ -183,7 +225,7 @@ def test_the_club_of_other_quote_is_one_result_citing_both_seed_articles(seed_in
     for c in cited:
         (other,), ((s, e),) = c.also_in, c.also_spans
         assert other != c.doc_id and "Club of Other" in index.articles[other].text[s:e]
-        assert index.articles[c.doc_id].text[c.start:c.end] == c.quote  # the span invariant still holds
+        assert index.articles[c.doc_id].text[c.start : c.end] == c.quote  # the span invariant still holds
     assert [len(s.doc_ids) for s in answer.stories] == [2] and all(answer.stories[0].titles)
     shown = ui.message_html(0, ui.Turn(answer.question, answer.question, answer))
     assert "reported by 2 sources" in shown and "One story, told by 2 articles" in shown
@@ -201,8 +243,10 @@ def test_collapse_keeps_distinct_passages_and_fills_the_list(seed_index):
 
 
 def test_locate_finds_reworded_quotes_and_refuses_other_text():
-    text = ("Intro.\n\n“As an opposition minister I’ve watched a regime impoverish their people, abuse their most "
-            "basic human rights,” said Borges.")
+    text = (
+        "Intro.\n\n“As an opposition minister I’ve watched a regime impoverish their people, abuse their most "
+        "basic human rights,” said Borges."
+    )
     quote = "“As an opposition minister I’ve watched a regime impoverish people, abuse their most basic human rights"
     s, e = locate(quote, text)
     assert text[s:e].startswith("As an opposition") and text[s:e].endswith("human rights")

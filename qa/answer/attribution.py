@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from qa.text.quotes import quote_spans
 from qa.text.sentences import sentence_spans
 
-_VERBS = (r"said|says|say|warned|warns|told|tells|explained|explains|added|adds|wrote|writes|noted|notes|"
-          r"argued|argues|continued|stated|states|declared|insisted|tweeted|posted|claimed|claims|described|"
-          r"cautioned|acknowledged|admitted|asked|asks|replied|responded|recalled|predicted|urged|"
-          r"concluded|confirmed|according to")
+_VERBS = (
+    r"said|says|say|warned|warns|told|tells|explained|explains|added|adds|wrote|writes|noted|notes|"
+    r"argued|argues|continued|stated|states|declared|insisted|tweeted|posted|claimed|claims|described|"
+    r"cautioned|acknowledged|admitted|asked|asks|replied|responded|recalled|predicted|urged|"
+    r"concluded|confirmed|according to"
+)
 _NAME = r"(?:[A-Z][\w’'.-]*|de|da|van|von|al|bin|of|the|for)(?:\s+(?:[A-Z][\w’'.-]*|de|da|van|von|al|bin|of|for))*"
 _AFTER_VERB_FIRST = re.compile(rf"^[\s,]*(?P<verb>{_VERBS})\s+(?P<speaker>[^,;:“”\"]{{2,120}})")
-_AFTER_NAME_FIRST = re.compile(rf"^[\s,]*(?P<speaker>(?:[Tt]he\s+|[Aa]n?\s+)?{_NAME}|[Hh]e|[Ss]he|[Tt]hey)\s+"
-                               rf"(?:has\s+|had\s+|also\s+|later\s+)?(?P<verb>{_VERBS})\b")
+_AFTER_NAME_FIRST = re.compile(
+    rf"^[\s,]*(?P<speaker>(?:[Tt]he\s+|[Aa]n?\s+)?{_NAME}|[Hh]e|[Ss]he|[Tt]hey)\s+"
+    rf"(?:has\s+|had\s+|also\s+|later\s+)?(?P<verb>{_VERBS})\b"
+)
 _LEAD_IN = re.compile(rf"\b(?P<verb>{_VERBS})(?:\s+\w+){{0,3}}\s*[:,]?\s*$")
 _SPEAKER_TRIM = re.compile(r"\s+(?:in|on|at|last|this|earlier|during|after|before|when|who|which|that|to|from)\b.*$")
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
@@ -71,7 +75,7 @@ def _attribute(text: str, qs: int, qe: int, earlier: list[Quote]) -> Quote:
         sent_start = _sentence_start(text, ps, prev_para_end)
         return Quote(qs, qe, sent_start, qe, _speaker_before(text[sent_start:prev_para_end]))
     for q in reversed(earlier):  # continuation paragraph of the previous quotation
-        if q.speaker and not text[q.end : qs].strip(" \n\t”\""):
+        if q.speaker and not text[q.end : qs].strip(' \n\t”"'):
             return Quote(qs, qe, qs, qe, q.speaker)
     return Quote(qs, qe, qs, qe, "")
 
@@ -110,8 +114,12 @@ def full_name(text: str, name: str) -> str:
     if not name or " " in name.strip():
         return name
     forms = re.findall(rf"((?:[A-Z][a-z’'-]+\s+(?:[A-Z]\.\s+)?)+){re.escape(name)}\b", text)
-    forms = [f.strip() for f in forms if f.split()[0] not in ("The", "In", "As", "Secretary", "President",
-                                                             "Leader", "Opposition", "Minister", "Mr", "Mrs", "Ms")]
+    forms = [
+        f.strip()
+        for f in forms
+        if f.split()[0]
+        not in ("The", "In", "As", "Secretary", "President", "Leader", "Opposition", "Minister", "Mr", "Mrs", "Ms")
+    ]
     if not forms:
         return name
     best = max(set(forms), key=lambda f: (forms.count(f), len(f)))

@@ -16,13 +16,41 @@ from qa.text.nlp import parse
 from qa.text.terms import terms
 
 _PROPER = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*(?:\s+(?:(?:of|for|and|the|de|on)\s+)?[A-Z][\w’'&.-]*)*")
-_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "this", "that", "these", "those", "who", "which",
-             "what", "him", "her", "them", "us", "its", "there", "one", "people", "officials", "experts"}
+_PRONOUNS = {
+    "he",
+    "she",
+    "they",
+    "it",
+    "we",
+    "i",
+    "you",
+    "this",
+    "that",
+    "these",
+    "those",
+    "who",
+    "which",
+    "what",
+    "him",
+    "her",
+    "them",
+    "us",
+    "its",
+    "there",
+    "one",
+    "people",
+    "officials",
+    "experts",
+}
 _NOT_THINGS = ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
 _TITLE_TAIL = re.compile(r"\s*(?:[|–—-]\s*[^|–—-]{1,40}|\.\.\.|…)\s*$")
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 TITLE_WEIGHT = 0.8  # a title names what the story is about, but says less than a sentence
 OTHER_DOCS = 0.5  # each further article naming a candidate adds this share of its score
@@ -57,14 +85,16 @@ def contexts(evidence: list[Evidence], articles: dict, limit: int = 8) -> list[C
         text = articles[ev.doc_id].text
         qs = quote_cache.setdefault(ev.doc_id, quotes(text))
         q = next((q for q in qs if q.start <= ev.start < q.end or ev.start <= q.start < ev.end), None)
-        start, end, q = (min(q.cite_start, ev.start), max(q.cite_end, ev.end), q) if q and q.speaker else \
-            (ev.start, ev.end, None)
+        start, end, q = (
+            (min(q.cite_start, ev.start), max(q.cite_end, ev.end), q) if q and q.speaker else (ev.start, ev.end, None)
+        )
         out.setdefault((ev.doc_id, start, end), Context(ev, start, end, q, text[start:end]))
     return list(out.values())
 
 
-def title_contexts(ranked_docs: list[str], articles: dict, evidence: list[Evidence], score_title,
-                   limit: int = 5) -> list[Context]:
+def title_contexts(
+    ranked_docs: list[str], articles: dict, evidence: list[Evidence], score_title, limit: int = 5
+) -> list[Context]:
     """The titles of the top articles as contexts; each is backed by the article's best evidence
     sentence (or its first sentence), which is what a title-only answer cites."""
     best: dict[str, Evidence] = {}
@@ -83,7 +113,7 @@ def title_contexts(ranked_docs: list[str], articles: dict, evidence: list[Eviden
 
 
 def clean_title(title: str) -> str:
-    """A headline without its outlet tail (" - CNN", " | CNN Politics") or a cut-off "...". """
+    """A headline without its outlet tail (" - CNN", " | CNN Politics") or a cut-off "..."."""
     prev = None
     while prev != title:
         prev, title = title, _TITLE_TAIL.sub("", title).strip()
@@ -126,10 +156,23 @@ def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]
                 score *= _role(doc, start, start + len(raw), verbs)
             if words[-1] in kind_words:  # "Tony Awards" for "which awards show", not "Park County" for "which park"
                 score *= KIND_BONUS
-            if c.quote and info.answer_type in ("person", "organization") and c.quote.speaker and text in c.quote.speaker:
+            if (
+                c.quote
+                and info.answer_type in ("person", "organization")
+                and c.quote.speaker
+                and text in c.quote.speaker
+            ):
                 score *= 1.3
-            out.append(Candidate(_as_digits(text) if info.answer_type == "number" else text, c.evidence.doc_id,
-                                 c.start, c.end, score, not c.is_title))
+            out.append(
+                Candidate(
+                    _as_digits(text) if info.answer_type == "number" else text,
+                    c.evidence.doc_id,
+                    c.start,
+                    c.end,
+                    score,
+                    not c.is_title,
+                )
+            )
     return out
 
 
@@ -156,8 +199,11 @@ def _role(doc, start: int, end: int, verbs) -> float:
     if root.dep_ in ("compound", "amod", "nmod") and root.head not in span:
         return 0.5
     for v in verbs:
-        if any(root in child.subtree for child in v.children
-               if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "agent", "prep")):
+        if any(
+            root in child.subtree
+            for child in v.children
+            if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "agent", "prep")
+        ):
             return 1.3
     return 1.0
 
@@ -165,8 +211,11 @@ def _role(doc, start: int, end: int, verbs) -> float:
 def _spans(info: QuestionInfo, doc, qwords: set[str], verbs) -> list[tuple[str, int, float]]:
     """(text, offset, type fit) of every span of the doc that could answer the question."""
     kind = info.answer_type
-    spans = [(_with_title(doc.text, e.text, e.start_char) if e.label_ == "PERSON" else (e.text, e.start_char))
-             + (_fit(info, e.text, e.label_, doc.text, e.end_char),) for e in doc.ents]
+    spans = [
+        (_with_title(doc.text, e.text, e.start_char) if e.label_ == "PERSON" else (e.text, e.start_char))
+        + (_fit(info, e.text, e.label_, doc.text, e.end_char),)
+        for e in doc.ents
+    ]
     if kind == "thing":
         spans = [(t, s, 0.5) for t, s, _ in spans if not _is_label(doc, s, _NOT_THINGS) and not is_calendar_word(t)]
         spans += _phrases(doc, qwords, verbs, info.wh == "why")
@@ -174,21 +223,29 @@ def _spans(info: QuestionInfo, doc, qwords: set[str], verbs) -> list[tuple[str, 
         spans += [(m.group(1), m.start(1), 1.0) for m in _QUOTED.finditer(doc.text)]
     if info.place_kind in PLACE_KINDS:  # names spaCy may have missed ("Sri Lanka is …"), and demonyms
         spans += [(m.group(0), m.start(), 1.0) for m in _place_names(info.place_kind).finditer(doc.text)]
-        spans += [(place, m.start(), 0.8) for m in _DEMONYM.finditer(doc.text)
-                  if fits_place(place := DEMONYMS[m.group(0).lower()], info.place_kind)]
+        spans += [
+            (place, m.start(), 0.8)
+            for m in _DEMONYM.finditer(doc.text)
+            if fits_place(place := DEMONYMS[m.group(0).lower()], info.place_kind)
+        ]
         return [sp for sp in spans if sp[2] > 0]  # a closed list: no guessing from other phrases
     if not any(w > 0.5 for *_, w in spans) and kind not in ("date", "number", "amount", "thing"):
         people = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"] if kind != "person" else []
         spans += [(t, s, 0.35) for t, s, _ in _phrases(doc, qwords, verbs)]
-        spans += [(m.group(0), m.start(), 0.5) for m in _PROPER.finditer(doc.text)
-                  if not is_calendar_word(m.group(0)) and not any(a < m.end() and m.start() < b for a, b in people)]
+        spans += [
+            (m.group(0), m.start(), 0.5)
+            for m in _PROPER.finditer(doc.text)
+            if not is_calendar_word(m.group(0)) and not any(a < m.end() and m.start() < b for a, b in people)
+        ]
     return [sp for sp in spans if sp[2] > 0]
 
 
 _QUOTED = re.compile(r"(?:^|(?<=[\s(]))[‘'“\"]([A-Z][^‘'“”\"’]{1,60}?)[’'”\"](?=[\s:,.;)!?]|$)")
-_HONORIFIC = re.compile(r"(?:(?:UK|US|U\.S\.|British|French|former|Former)\s+)?(?:Prime Minister|President|"
-                        r"Vice President|Secretary of State|Secretary|Speaker|Rep\.|Sen\.|Gov\.|Lt\.|Gen\.|"
-                        r"Dr\.|Judge|Justice|Chancellor|King|Queen|Prince|Princess|Pope|Mayor)\s+$")
+_HONORIFIC = re.compile(
+    r"(?:(?:UK|US|U\.S\.|British|French|former|Former)\s+)?(?:Prime Minister|President|"
+    r"Vice President|Secretary of State|Secretary|Speaker|Rep\.|Sen\.|Gov\.|Lt\.|Gen\.|"
+    r"Dr\.|Judge|Justice|Chancellor|King|Queen|Prince|Princess|Pope|Mayor)\s+$"
+)
 
 
 def _with_title(text: str, name: str, start: int) -> tuple[str, int]:
@@ -197,8 +254,9 @@ def _with_title(text: str, name: str, start: int) -> tuple[str, int]:
     return (text[m.start() : start] + name, m.start()) if m else (name, start)
 
 
-_DEMONYM = re.compile(r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True))
-                      + r")(?![\w-])")
+_DEMONYM = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
+)
 
 
 @cache
@@ -250,17 +308,24 @@ def _phrases(doc, qwords: set[str], verbs, why: bool = False) -> list[tuple[str,
             for h in heads:
                 out.append((*_subtree(doc, h), weight * (0.8 if h.dep_ == "nsubj" else 1.0)))
                 if h.dep_ == "dobj":  # `swapping oil shipments for jet fuel`: the object's own prepositions
-                    out.extend((*_subtree(doc, g), weight) for p in h.children if p.dep_ == "prep"
-                               for g in p.children if g.dep_ == "pobj")
+                    out.extend(
+                        (*_subtree(doc, g), weight)
+                        for p in h.children
+                        if p.dep_ == "prep"
+                        for g in p.children
+                        if g.dep_ == "pobj"
+                    )
     if why:
         out += [(m.group(1), m.start(1), 1.0) for m in _CAUSE.finditer(doc.text)]
     out += [(nc.text, nc.start_char, 0.35) for nc in doc.noun_chunks]
     return [(t, st, w) for t, st, w in out if not is_calendar_word(t) and not _is_label(doc, st, ("DATE", "TIME"))]
 
 
-_CAUSE = re.compile(r"\b(?:because of|due to|owing to|amid|caused by|blamed on|over concerns? (?:about|over))\s+"
-                    r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,3}?)(?=[,.;:)]| and | that | which | as |$)",
-                    re.IGNORECASE)
+_CAUSE = re.compile(
+    r"\b(?:because of|due to|owing to|amid|caused by|blamed on|over concerns? (?:about|over))\s+"
+    r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,3}?)(?=[,.;:)]| and | that | which | as |$)",
+    re.IGNORECASE,
+)
 
 
 def _subtree(doc, head) -> tuple[str, int]:
@@ -299,18 +364,28 @@ def best_candidates(cands: list[Candidate]) -> list[Candidate]:
         total[key] = scores[0] + OTHER_DOCS * sum(scores[1:])
     names = [k for k in total if first[k].text[:1].isupper()]
     for k in sorted(names, key=len):
-        longer = [n for n in names if n != k and total[n] > 0  # keys are single-spaced (see above)
-                  and (n.startswith(k + " ") or n.endswith(" " + k))]
+        longer = [
+            n
+            for n in names
+            if n != k
+            and total[n] > 0  # keys are single-spaced (see above)
+            and (n.startswith(k + " ") or n.endswith(" " + k))
+        ]
         if longer and total[k] > 0:
             total[max(longer, key=lambda n: total[n])] += total[k]
             total[k] = 0.0
     ranked_keys = sorted(total, key=lambda k: -total[k])
-    return [Candidate(first[k].text, first[k].doc_id, first[k].start, first[k].end, total[k], first[k].in_text)
-            for k in ranked_keys if total[k] > 0]
+    return [
+        Candidate(first[k].text, first[k].doc_id, first[k].start, first[k].end, total[k], first[k].in_text)
+        for k in ranked_keys
+        if total[k] > 0
+    ]
 
 
-_APPROX = re.compile(r"^(?:about|around|approximately|nearly|almost|roughly|some|over|more than|less than|"
-                     r"at least|up to|just over|just under)\s+")
+_APPROX = re.compile(
+    r"^(?:about|around|approximately|nearly|almost|roughly|some|over|more than|less than|"
+    r"at least|up to|just over|just under)\s+"
+)
 
 
 def _better(a: Candidate, b: Candidate) -> bool:

@@ -41,8 +41,9 @@ def with_copies(index: Index, citation: Citation) -> Citation:
             span = locate(citation.quote, index.articles[d].text)
             if span:
                 also.append((d, span))
-    return replace(citation, story=story.story_id, also_in=tuple(d for d, _ in also),
-                   also_spans=tuple(s for _, s in also))
+    return replace(
+        citation, story=story.story_id, also_in=tuple(d for d, _ in also), also_spans=tuple(s for _, s in also)
+    )
 
 
 def words_of(text: str) -> list[str]:

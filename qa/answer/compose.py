@@ -21,7 +21,9 @@ from qa.retrieve.fusion import rank_articles
 from qa.settings import Settings
 from qa.text.sentences import sentence_spans
 
-PLURAL_SHARE = 0.4  # for "which two …", the second candidate joins the answer when it has this share of the first's score
+PLURAL_SHARE = (
+    0.4  # for "which two …", the second candidate joins the answer when it has this share of the first's score
+)
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
@@ -32,8 +34,15 @@ def answer_question(index: Index, question: str, settings: Settings, as_of: int 
     evidence = gather(index, ranked, score)
     info = analyse(question)
     if _unsupported(evidence, ranked, settings):
-        return Answer(question, NOT_FOUND, True, (), passages, info.answer_type,
-                      round(evidence[0].coverage, 4) if evidence else 0.0)
+        return Answer(
+            question,
+            NOT_FOUND,
+            True,
+            (),
+            passages,
+            info.answer_type,
+            round(evidence[0].coverage, 4) if evidence else 0.0,
+        )
     ctxs = contexts(evidence, index.articles)
     cands = speaker_candidates(ctxs, index.articles) if info.asks_speaker else []
     if not cands:
@@ -48,8 +57,15 @@ def answer_question(index: Index, question: str, settings: Settings, as_of: int 
             cites += tuple(c for c in _citations(index, best[1], ctxs, evidence, score)[:1] if c not in cites)
         return Answer(question, text, False, cites, passages, info.answer_type, round(evidence[0].coverage, 4))
     ev = evidence[0]
-    return Answer(question, ev.text, False, (cite_span(index, ev.doc_id, ev.start, ev.end),), passages,
-                  info.answer_type, round(ev.coverage, 4))
+    return Answer(
+        question,
+        ev.text,
+        False,
+        (cite_span(index, ev.doc_id, ev.start, ev.end),),
+        passages,
+        info.answer_type,
+        round(ev.coverage, 4),
+    )
 
 
 def _unsupported(evidence: list[Evidence], ranked, settings: Settings) -> bool:
@@ -61,15 +77,20 @@ def _unsupported(evidence: list[Evidence], ranked, settings: Settings) -> bool:
     return evidence[0].score < settings.abstain_below and similarity < settings.abstain_similarity
 
 
-def _citations(index: Index, top: Candidate, ctxs: list[Context], evidence: list[Evidence], score) -> tuple[Citation, ...]:
+def _citations(
+    index: Index, top: Candidate, ctxs: list[Context], evidence: list[Evidence], score
+) -> tuple[Citation, ...]:
     """The context of the chosen answer, plus the same support in other articles (a rewrite of the story).
     An answer taken from a headline cites the sentence of that article that best names it."""
     spans = [(top.doc_id, top.start, top.end) if top.in_text else _naming_sentence(index, top, score)]
     needle = top.text.split()[-1].lower()
     for c in ctxs:
         ev: Evidence = c.evidence
-        if ev.doc_id not in {s[0] for s in spans} and needle in c.text.lower() \
-                and ev.score >= 0.6 * ctxs[0].evidence.score:
+        if (
+            ev.doc_id not in {s[0] for s in spans}
+            and needle in c.text.lower()
+            and ev.score >= 0.6 * ctxs[0].evidence.score
+        ):
             spans.append((ev.doc_id, c.start, c.end))
     return tuple(cite_span(index, d, s, e) for d, s, e in spans[:3])
 

@@ -10,11 +10,20 @@ from qa.records import Answer
 
 _PERSON = ("he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs")
 _THING = ("it", "its", "they", "them", "their", "theirs")
-_BY_TYPE = {"person": _PERSON, "organization": _THING, "place": _THING, "nationality": _THING,
-            "title": _THING, "thing": _THING, "": tuple(dict.fromkeys(_PERSON + _THING))}
+_BY_TYPE = {
+    "person": _PERSON,
+    "organization": _THING,
+    "place": _THING,
+    "nationality": _THING,
+    "title": _THING,
+    "thing": _THING,
+    "": tuple(dict.fromkeys(_PERSON + _THING)),
+}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
-_AFTER_OBJECT_HER = set("""and or but nor to in on at about with for from by of that than as if when while after
-before because so since until into onto over up out off down back again today yesterday last first""".split())
+_AFTER_OBJECT_HER = set(
+    """and or but nor to in on at about with for from by of that than as if when while after
+before because so since until into onto over up out off down back again today yesterday last first""".split()
+)
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)['‘][^'’]*['’](?!\w)")
 _PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its)\b(?!['’]\w)", re.IGNORECASE)
 
@@ -31,7 +40,7 @@ def resolve_followup(question: str, previous: Answer | None) -> str:
     allowed = _BY_TYPE.get(previous.answer_type, ())  # a date or number is not "he" or "it"
     parts, pos = [], 0
     for m in _QUOTED.finditer(question):
-        parts.append(_replace_pronouns(question[pos:m.start()], name, allowed))
+        parts.append(_replace_pronouns(question[pos : m.start()], name, allowed))
         parts.append(m.group())
         pos = m.end()
     parts.append(_replace_pronouns(question[pos:], name, allowed))
@@ -43,7 +52,7 @@ def _replace_pronouns(text: str, name: str, allowed: tuple[str, ...]) -> str:
         word = m.group(1).lower()
         if word not in allowed:
             return m.group()
-        if word in _POSSESSIVE or (word == "her" and _her_is_possessive(text[m.end():])):
+        if word in _POSSESSIVE or (word == "her" and _her_is_possessive(text[m.end() :])):
             return f"{name}'s"
         return name
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from qa.text.dates import MONTH_NUMBERS
 
-COUNTRIES = frozenset(s.lower() for s in """
+COUNTRIES = frozenset(
+    s.lower()
+    for s in """
 Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|
 Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia|Bosnia and Herzegovina|Botswana|Brazil|
 Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde|Central African Republic|Chad|Chile|
@@ -23,22 +25,30 @@ Somalia|South Africa|South Korea|South Sudan|Spain|Sri Lanka|Sudan|Suriname|Swed
 Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan|Tuvalu|Uganda|Ukraine|
 United Arab Emirates|UAE|United Kingdom|UK|U.K.|Britain|Great Britain|England|Scotland|Wales|United States|
 US|U.S.|USA|America|Uruguay|Uzbekistan|Vanuatu|Vatican|Venezuela|Vietnam|Yemen|Zambia|Zimbabwe
-""".replace("\n", "").split("|"))
+""".replace("\n", "").split("|")
+)
 
-US_STATES = frozenset(s.lower() for s in """
+US_STATES = frozenset(
+    s.lower()
+    for s in """
 Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|
 Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|
 Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|
 Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|
 West Virginia|Wisconsin|Wyoming|District of Columbia|Puerto Rico
-""".replace("\n", "").split("|"))
+""".replace("\n", "").split("|")
+)
 
-CONTINENTS = frozenset("africa|antarctica|asia|australia|europe|north america|south america|oceania|"
-                       "latin america|central america|the americas|middle east".split("|"))
+CONTINENTS = frozenset(
+    "africa|antarctica|asia|australia|europe|north america|south america|oceania|"
+    "latin america|central america|the americas|middle east".split("|")
+)
 
-REGIONS = frozenset("northeast|southeast|midwest|southwest|northwest|west coast|east coast|gulf coast|"
-                    "pacific northwest|new england|great plains|deep south|sun belt|rust belt|"
-                    "mountain west|great lakes|appalachia".split("|"))
+REGIONS = frozenset(
+    "northeast|southeast|midwest|southwest|northwest|west coast|east coast|gulf coast|"
+    "pacific northwest|new england|great plains|deep south|sun belt|rust belt|"
+    "mountain west|great lakes|appalachia".split("|")
+)
 
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 MONTHS = frozenset(MONTH_NUMBERS)  # full names and abbreviations
@@ -46,19 +56,66 @@ _CALENDAR = WEEKDAYS | MONTHS
 
 # Adjectives that stand for a place ("the European Union", "Saudi authorities").
 DEMONYMS = {
-    "european": "Europe", "asian": "Asia", "african": "Africa", "american": "America", "saudi": "Saudi Arabia",
-    "chinese": "China", "british": "UK", "russian": "Russia", "ukrainian": "Ukraine", "colombian": "Colombia",
-    "japanese": "Japan", "filipino": "Philippines", "philippine": "Philippines", "sri lankan": "Sri Lanka",
-    "indian": "India", "north korean": "North Korea", "south korean": "South Korea", "korean": "Korea",
-    "french": "France", "german": "Germany", "italian": "Italy", "spanish": "Spain", "mexican": "Mexico",
-    "canadian": "Canada", "australian": "Australia", "brazilian": "Brazil", "israeli": "Israel",
-    "iranian": "Iran", "iraqi": "Iraq", "afghan": "Afghanistan", "pakistani": "Pakistan", "turkish": "Turkey",
-    "swedish": "Sweden", "finnish": "Finland", "polish": "Poland", "venezuelan": "Venezuela", "cuban": "Cuba",
-    "taiwanese": "Taiwan", "egyptian": "Egypt", "syrian": "Syria", "greek": "Greece", "dutch": "Netherlands",
-    "irish": "Ireland", "norwegian": "Norway", "danish": "Denmark", "swiss": "Switzerland", "emirati": "UAE",
-    "nigerian": "Nigeria", "kenyan": "Kenya", "ethiopian": "Ethiopia", "vietnamese": "Vietnam", "thai": "Thailand",
-    "indonesian": "Indonesia", "malaysian": "Malaysia", "chilean": "Chile", "peruvian": "Peru",
-    "argentine": "Argentina", "argentinian": "Argentina", "hungarian": "Hungary", "belarusian": "Belarus",
+    "european": "Europe",
+    "asian": "Asia",
+    "african": "Africa",
+    "american": "America",
+    "saudi": "Saudi Arabia",
+    "chinese": "China",
+    "british": "UK",
+    "russian": "Russia",
+    "ukrainian": "Ukraine",
+    "colombian": "Colombia",
+    "japanese": "Japan",
+    "filipino": "Philippines",
+    "philippine": "Philippines",
+    "sri lankan": "Sri Lanka",
+    "indian": "India",
+    "north korean": "North Korea",
+    "south korean": "South Korea",
+    "korean": "Korea",
+    "french": "France",
+    "german": "Germany",
+    "italian": "Italy",
+    "spanish": "Spain",
+    "mexican": "Mexico",
+    "canadian": "Canada",
+    "australian": "Australia",
+    "brazilian": "Brazil",
+    "israeli": "Israel",
+    "iranian": "Iran",
+    "iraqi": "Iraq",
+    "afghan": "Afghanistan",
+    "pakistani": "Pakistan",
+    "turkish": "Turkey",
+    "swedish": "Sweden",
+    "finnish": "Finland",
+    "polish": "Poland",
+    "venezuelan": "Venezuela",
+    "cuban": "Cuba",
+    "taiwanese": "Taiwan",
+    "egyptian": "Egypt",
+    "syrian": "Syria",
+    "greek": "Greece",
+    "dutch": "Netherlands",
+    "irish": "Ireland",
+    "norwegian": "Norway",
+    "danish": "Denmark",
+    "swiss": "Switzerland",
+    "emirati": "UAE",
+    "nigerian": "Nigeria",
+    "kenyan": "Kenya",
+    "ethiopian": "Ethiopia",
+    "vietnamese": "Vietnam",
+    "thai": "Thailand",
+    "indonesian": "Indonesia",
+    "malaysian": "Malaysia",
+    "chilean": "Chile",
+    "peruvian": "Peru",
+    "argentine": "Argentina",
+    "argentinian": "Argentina",
+    "hungarian": "Hungary",
+    "belarusian": "Belarus",
 }
 
 # The kind of place a question asks for, and the names that fit it.

@@ -19,10 +19,13 @@ def enrich(index: Index, answer: Answer) -> Answer:
     notices = [note for i, c in enumerate(citations, 1) if (note := relative_note(f"[{i}]", c.quote, c.published))]
     if citations and has_time_cue(answer.question):
         newest = max((c.published for c in citations), default="")
-        notices.append("The question asks about recent news, so newer articles weigh more"
-                       + (f"; the newest cited article is of {newest}." if newest else "."))
-    return replace(answer, citations=citations, stories=_stories(index, citations),
-                   notices=answer.notices + tuple(notices))
+        notices.append(
+            "The question asks about recent news, so newer articles weigh more"
+            + (f"; the newest cited article is of {newest}." if newest else ".")
+        )
+    return replace(
+        answer, citations=citations, stories=_stories(index, citations), notices=answer.notices + tuple(notices)
+    )
 
 
 def _stories(index: Index, citations) -> tuple[Story, ...]:
@@ -32,7 +35,10 @@ def _stories(index: Index, citations) -> tuple[Story, ...]:
         story = index.story_of.get(c.doc_id)
         if story is not None and len(story.doc_ids) > 1 and story.story_id not in out:
             members = [index.articles[d] for d in story.doc_ids]
-            out[story.story_id] = replace(story, titles=tuple(a.label for a in members),
-                                          outlets=tuple(outlet(a) for a in members),
-                                          published=tuple(a.published for a in members))
+            out[story.story_id] = replace(
+                story,
+                titles=tuple(a.label for a in members),
+                outlets=tuple(outlet(a) for a in members),
+                published=tuple(a.published for a in members),
+            )
     return tuple(out.values())

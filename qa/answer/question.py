@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 # Verbs of quoted speech: "who said / described / warned …" asks for the speaker of a quotation.
 # (Not "announced" or "confirmed": "which company announced …" asks who did something.)
-SPEECH_VERBS = frozenset("""
+SPEECH_VERBS = frozenset(
+    """
 say says said saying describe describes described tell tells told explain explains explained warn warns
 warned claim claims claimed call calls called write writes wrote argue argues argued declare declares
 declared insist insists insisted predict predicts predicted suggest suggests suggested urge urges urged
 tweet tweets tweeted criticize criticized accuse accused quote quoted
-""".split())
+""".split()
+)
 
 # spaCy entity labels that can answer each type ("thing" takes any noun phrase).
 LABELS = {
@@ -30,35 +32,50 @@ LABELS = {
 
 _NOUN_TYPES = {
     "person": "person man woman official leader role character president minister senator politician actor actress singer "
-              "player star ceo founder judge candidate author director athlete governor lawmaker celebrity "
-              "rapper comedian quarterback coach musician artist executive spokesperson spokesman "
-              "spokeswoman lawyer attorney pundit journalist anchor host billionaire investor ruler monarch "
-              "king queen prince princess pope scientist astronaut suspect victim name",
+    "player star ceo founder judge candidate author director athlete governor lawmaker celebrity "
+    "rapper comedian quarterback coach musician artist executive spokesperson spokesman "
+    "spokeswoman lawyer attorney pundit journalist anchor host billionaire investor ruler monarch "
+    "king queen prince princess pope scientist astronaut suspect victim name",
     "organization": "organization organisation group company agency party team newspaper network outlet firm "
-                    "bank union university college institute council committee department study report "
-                    "magazine brand retailer airline automaker carrier league club court ministry channel "
-                    "broadcaster publication startup charity nonprofit manufacturer chain restaurant store "
-                    "school service platform insurer maker giant franchise business corporation",
+    "bank union university college institute council committee department study report "
+    "magazine brand retailer airline automaker carrier league club court ministry channel "
+    "broadcaster publication startup charity nonprofit manufacturer chain restaurant store "
+    "school service platform insurer maker giant franchise business corporation",
     "place": "country city state continent nation region place town island province county capital "
-             "location village territory area airport stadium venue park attraction landmark border "
-             "neighborhood district",
+    "location village territory area airport stadium venue park attraction landmark border "
+    "neighborhood district",
     "date": "year day date month time decade century",
     "number": "number magnitude age",
     "amount": "price amount cost percentage percent rate sum fee salary value figure",
     "nationality": "nationality ethnicity",
     "title": "show film movie book song album series game event award awards festival play musical novel "
-             "program programme app holiday mission",
+    "program programme app holiday mission",
 }
 _MULTIWORD = {  # checked before single nouns
-    "head of state": "person", "head of government": "person", "age group": "thing",
-    "type of": "thing", "kind of": "thing", "sort of": "thing", "national park": "place",
+    "head of state": "person",
+    "head of government": "person",
+    "age group": "thing",
+    "type of": "thing",
+    "kind of": "thing",
+    "sort of": "thing",
+    "national park": "place",
 }
-_PLACE_KIND = {"country": "country", "nation": "country", "state": "state", "continent": "continent",
-               "region": "region", "city": "city", "town": "city", "capital": "city"}
+_PLACE_KIND = {
+    "country": "country",
+    "nation": "country",
+    "state": "state",
+    "continent": "continent",
+    "region": "region",
+    "city": "city",
+    "town": "city",
+    "capital": "city",
+}
 _NOUN_TO_TYPE = {w: t for t, words in _NOUN_TYPES.items() for w in words.split()}
 # Words that end the noun phrase after "which"/"what": the verb or preposition that follows it.
-_PHRASE_END = frozenset("""is was are were did does do has have had will would can could should may might
-of in on at to for from by with about after before during that who which""".split())
+_PHRASE_END = frozenset(
+    """is was are were did does do has have had will would can could should may might
+of in on at to for from by with about after before during that who which""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +94,18 @@ class QuestionInfo:
 def analyse(question: str) -> QuestionInfo:
     """Expected answer type and attribution flag, from the question's wording."""
     wh, after = _wh_phrase(question)
-    answer_type = {"who": "person", "whom": "person", "whose": "person", "when": "date", "where": "place",
-                   "how many": "number", "how much": "amount", "how soon": "date", "how long": "number",
-                   "how old": "number"}.get(wh, "thing")
+    answer_type = {
+        "who": "person",
+        "whom": "person",
+        "whose": "person",
+        "when": "date",
+        "where": "place",
+        "how many": "number",
+        "how much": "amount",
+        "how soon": "date",
+        "how long": "number",
+        "how old": "number",
+    }.get(wh, "thing")
     type_noun, unit, type_words = "", "", ()
     if wh in ("what", "which"):
         answer_type, type_noun, type_words = _typed_noun(after, answer_type)
@@ -88,10 +114,15 @@ def analyse(question: str) -> QuestionInfo:
     if wh == "how much" and after[:1] and after[0] in ("time", "longer"):
         answer_type = "date"
     place_kind = _PLACE_KIND.get(type_noun, "") if answer_type == "place" else ""
-    asks_speaker = (wh in ("who", "whom") or answer_type in ("organization", "person")) and \
-        any(w in SPEECH_VERBS for w in after[:4])
-    plural = bool(type_words) and type_words[-1] != type_noun and type_words[-1].endswith("s") \
+    asks_speaker = (wh in ("who", "whom") or answer_type in ("organization", "person")) and any(
+        w in SPEECH_VERBS for w in after[:4]
+    )
+    plural = (
+        bool(type_words)
+        and type_words[-1] != type_noun
+        and type_words[-1].endswith("s")
         and not re.search(r"['’]s$", type_words[-1])
+    )
     return QuestionInfo(question, answer_type, asks_speaker, wh, type_noun, place_kind, unit, type_words, plural)
 
 
@@ -109,8 +140,9 @@ def _wh_phrase(question: str) -> tuple[str, list[str]]:
         if t not in _WH:
             continue
         before = raw[i - 1] if i else ""
-        relative = t in ("who", "which", "whom", "whose") and best >= 0 and \
-            (before == "," or (before[:1].isupper() and i > 1))
+        relative = (
+            t in ("who", "which", "whom", "whose") and best >= 0 and (before == "," or (before[:1].isupper() and i > 1))
+        )
         if best < 0 or not relative:
             best = i
     if best < 0:
@@ -137,8 +169,12 @@ def _typed_noun(after: list[str], default: str) -> tuple[str, str, tuple[str, ..
     multi-word phrase ("head of state"), else the first known noun of the phrase and the known nouns
     right after it ("which US national park" → park, "which island nation" → nation), also after "is
     the" ("what is the magnitude")."""
-    if after[:1] and after[0] in ("is", "was", "are", "were") and after[1:2] and after[1] in ("the", "its", "her",
-                                                                                          "his", "their"):
+    if (
+        after[:1]
+        and after[0] in ("is", "was", "are", "were")
+        and after[1:2]
+        and after[1] in ("the", "its", "her", "his", "their")
+    ):
         after = after[2:]
     window = " ".join(w for w in after[:6] if w[0].isalnum())
     for multi, kind in _MULTIWORD.items():

@@ -81,6 +81,7 @@ def answer_accuracy(answer: str, golds: Sequence[str], max_words: int = MAX_ANSW
 
 # ---------------------------------------------------------------- abstention
 
+
 def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> tuple[float | None, float | None]:
     """(precision, recall) of abstaining, against the unanswerable questions. Precision: share of the
     abstentions that were on unanswerable questions; recall: share of the unanswerable questions that
@@ -92,6 +93,7 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
 
 
 # ---------------------------------------------------------------- relevance and citations
+
 
 def quote_occurrences(quote: str, texts: Mapping[str, str]) -> list[Span]:
     """Every place the quote occurs verbatim, in every article (overlapping occurrences included)."""
@@ -129,11 +131,11 @@ def citation_is_exact(doc_id: str, start: int, end: int, quote: str, texts: Mapp
 def citations_support(citations: Iterable[Span], gold_docs: Iterable[str], occurrences: Iterable[Span]) -> bool:
     """At least one citation lies in a gold article or overlaps an evidence-quote occurrence."""
     gold, occ = set(gold_docs), list(occurrences)
-    return any(d in gold or any(d == od and overlap(s, e, os_, oe) > 0 for od, os_, oe in occ)
-               for d, s, e in citations)
+    return any(d in gold or any(d == od and overlap(s, e, os_, oe) > 0 for od, os_, oe in occ) for d, s, e in citations)
 
 
 # ---------------------------------------------------------------- retrieval (ir-measures)
+
 
 def ranked_items(passages: Sequence[tuple[str, bool]]) -> list[str]:
     """ir-measures item ids for a ranked list of (doc_id, relevant) passages: the first relevant passage
@@ -157,25 +159,37 @@ def first_relevant_rank(relevant: Sequence[bool]) -> int | None:
 def _measures(ks: Iterable[int] = ()) -> dict:
     from ir_measures import RR, R, Success, nDCG
 
-    named = {"hit@1": Success @ 1, "hit@5": Success @ 5, "hit@10": Success @ 10, "mrr@10": RR @ 10,
-             "ndcg@10": nDCG @ 10}
+    named = {
+        "hit@1": Success @ 1,
+        "hit@5": Success @ 5,
+        "hit@10": Success @ 10,
+        "mrr@10": RR @ 10,
+        "ndcg@10": nDCG @ 10,
+    }
     named.update({f"hit@{k}": Success @ k for k in ks})
     named.update({f"recall@{k}": R @ k for k in ks})
     return named
 
 
-def retrieval_scores(runs: Mapping[str, Sequence[str]], judged: Mapping[str, Iterable[str]],
-                     curve_ks: Iterable[int] = ()) -> dict[str, dict[str, float]]:
+def retrieval_scores(
+    runs: Mapping[str, Sequence[str]], judged: Mapping[str, Iterable[str]], curve_ks: Iterable[int] = ()
+) -> dict[str, dict[str, float]]:
     """Per question: hit@1/5/10, mrr@10, ndcg@10 (and hit@k, recall@k for `curve_ks`) of its ranked item
     ids (from ranked_items) against its judged relevant article ids, computed by ir-measures. The rank order is the list order.
     Questions without any judged item are scored against a placeholder, so they score 0."""
     import ir_measures
 
     measures = _measures(curve_ks)
-    qrels = [ir_measures.Qrel(q, item, 1)
-             for q in runs for item in ({ARTICLE + d for d in judged.get(q, ())} or {UNFINDABLE})]
-    run = [ir_measures.ScoredDoc(q, item, float(len(items) - i))  # strictly decreasing: no ties to break
-           for q, items in runs.items() for i, item in enumerate(items)]
+    qrels = [
+        ir_measures.Qrel(q, item, 1)
+        for q in runs
+        for item in ({ARTICLE + d for d in judged.get(q, ())} or {UNFINDABLE})
+    ]
+    run = [
+        ir_measures.ScoredDoc(q, item, float(len(items) - i))  # strictly decreasing: no ties to break
+        for q, items in runs.items()
+        for i, item in enumerate(items)
+    ]
     scores = {q: dict.fromkeys(measures, 0.0) for q in runs}  # a question with nothing retrieved scores 0
     name_of = {m: n for n, m in measures.items()}
     for metric in ir_measures.iter_calc(list(measures.values()), qrels, run):
@@ -184,6 +198,7 @@ def retrieval_scores(runs: Mapping[str, Sequence[str]], judged: Mapping[str, Ite
 
 
 # ---------------------------------------------------------------- aggregates
+
 
 def mean(values: Iterable[float]) -> float | None:
     """The mean, or None for no values."""

@@ -67,8 +67,14 @@ def parse_question(line: str) -> EvalQuestion:
             parse_date(date, '"date"')
         except QAError as e:
             raise ValueError(str(e)) from None
-    return EvalQuestion(_text(rec, "id", True), _text(rec, "question", True), _texts(rec, "answers", True),
-                        _texts(rec, "evidence"), _texts(rec, "doc_ids"), date)
+    return EvalQuestion(
+        _text(rec, "id", True),
+        _text(rec, "question", True),
+        _texts(rec, "answers", True),
+        _texts(rec, "evidence"),
+        _texts(rec, "doc_ids"),
+        date,
+    )
 
 
 def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
@@ -98,8 +104,10 @@ def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
         questions.append(q)
     if problems:
         more = f"\n... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
-        raise QuestionSetError(f"{len(problems)} bad line(s) in the question set; fix them and run again "
-                               "(format: ../shared/datasets/README.md):\n" + "\n".join(problems[:MAX_REPORTED]) + more)
+        raise QuestionSetError(
+            f"{len(problems)} bad line(s) in the question set; fix them and run again "
+            "(format: ../shared/datasets/README.md):\n" + "\n".join(problems[:MAX_REPORTED]) + more
+        )
     if not questions:
         raise QuestionSetError(f"the question set {path} holds no questions; put one JSON object per line")
     return questions

@@ -45,12 +45,23 @@ def curve_png(records: list[dict]) -> str | None:
         return None
     fig = Figure(figsize=(5.5, 3.6))
     ax = fig.add_subplot()
-    for key, label in (("hit", "hit@k (a relevant passage in the top k)"),
-                       ("recall", "recall@k (share of relevant articles in the top k)")):
-        ax.plot(CURVE_KS, [sum(c[key][i] for c in scored) / len(scored) for i in range(len(CURVE_KS))],
-                marker="o", label=label)
-    ax.set(xlabel="k (passages)", ylabel="mean over questions", ylim=(0, 1.02), xticks=CURVE_KS,
-           title=f"Retrieval, {len(scored)} questions")
+    for key, label in (
+        ("hit", "hit@k (a relevant passage in the top k)"),
+        ("recall", "recall@k (share of relevant articles in the top k)"),
+    ):
+        ax.plot(
+            CURVE_KS,
+            [sum(c[key][i] for c in scored) / len(scored) for i in range(len(CURVE_KS))],
+            marker="o",
+            label=label,
+        )
+    ax.set(
+        xlabel="k (passages)",
+        ylabel="mean over questions",
+        ylim=(0, 1.02),
+        xticks=CURVE_KS,
+        title=f"Retrieval, {len(scored)} questions",
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     return _png(fig)
@@ -76,8 +87,11 @@ def latency_png(records: list[dict], p50: float | None, p95: float | None) -> st
 
 def _metrics_table(result: dict) -> str:
     over = applies_to(result["questions"])
-    rows = "".join(f"<tr><td>{_e(k)}</td><td class=num>{_e(format_value(k, result[k]))}</td>"
-                   f"<td class=muted>{_e(over[k])}</td></tr>" for k in METRICS)
+    rows = "".join(
+        f"<tr><td>{_e(k)}</td><td class=num>{_e(format_value(k, result[k]))}</td>"
+        f"<td class=muted>{_e(over[k])}</td></tr>"
+        for k in METRICS
+    )
     return f"<table><tr><th>metric</th><th>value</th><th>over</th></tr>{rows}</table>"
 
 
@@ -90,16 +104,20 @@ def _num(value, fmt: str = "{:.2f}") -> str:
 
 
 def _all_questions(records: list[dict]) -> str:
-    head = ("<tr><th>id</th><th>right</th><th>question</th><th>answer</th><th>gold</th><th>first relevant rank</th>"
-            "<th>F1</th><th>ms</th></tr>")
+    head = (
+        "<tr><th>id</th><th>right</th><th>question</th><th>answer</th><th>gold</th><th>first relevant rank</th>"
+        "<th>F1</th><th>ms</th></tr>"
+    )
     rows = []
     for r in records:
         answer = "(abstained)" if r["abstained"] else r["answer"]
         gold = " | ".join(r["answers"]) or "(unanswerable)"
-        rows.append(f"<tr><td>{_e(r['id'])}</td><td>{_mark(r['scores']['correct'])}</td><td>{_e(r['question'])}</td>"
-                    f"<td>{_e(answer)}</td><td>{_e(gold)}</td><td class=num>{_e(r['first_relevant_rank'] or '')}</td>"
-                    f"<td class=num>{_num(r['scores'].get('answer_f1'))}</td>"
-                    f"<td class=num>{_num(r['latency_ms'], '{:.0f}')}</td></tr>")
+        rows.append(
+            f"<tr><td>{_e(r['id'])}</td><td>{_mark(r['scores']['correct'])}</td><td>{_e(r['question'])}</td>"
+            f"<td>{_e(answer)}</td><td>{_e(gold)}</td><td class=num>{_e(r['first_relevant_rank'] or '')}</td>"
+            f"<td class=num>{_num(r['scores'].get('answer_f1'))}</td>"
+            f"<td class=num>{_num(r['latency_ms'], '{:.0f}')}</td></tr>"
+        )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -112,15 +130,22 @@ def _question_section(r: dict) -> str:
     s = r["scores"]
     why = []
     if not s["correct"]:
-        why.append("answered an unanswerable question" if not r["answers"]
-                   else "abstained" if r["abstained"] else "wrong answer")
+        why.append(
+            "answered an unanswerable question"
+            if not r["answers"]
+            else "abstained"
+            if r["abstained"]
+            else "wrong answer"
+        )
     if s.get("hit@10") == 0.0:
         why.append("no relevant passage retrieved")
     scores = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items())
-    parts = [f"<section class=q id=\"q-{_e(r['id'])}\"><h3>{_e(r['id'])}: {_e(r['question'])}</h3>",
-             f"<p><b>Why listed:</b> {_e('; '.join(why))}<br><b>Gold:</b> {_e(' | '.join(r['answers']) or '(none)')}"
-             f"<br><b>Answer:</b> {_e(r['answer'])}{' <i>(abstained)</i>' if r['abstained'] else ''}"
-             f"<br><span class=muted>{_e(scores)}</span></p>"]
+    parts = [
+        f'<section class=q id="q-{_e(r["id"])}"><h3>{_e(r["id"])}: {_e(r["question"])}</h3>',
+        f"<p><b>Why listed:</b> {_e('; '.join(why))}<br><b>Gold:</b> {_e(' | '.join(r['answers']) or '(none)')}"
+        f"<br><b>Answer:</b> {_e(r['answer'])}{' <i>(abstained)</i>' if r['abstained'] else ''}"
+        f"<br><span class=muted>{_e(scores)}</span></p>",
+    ]
     if r["evidence"]:
         parts.append("<p><b>Evidence:</b></p>" + "".join(f"<blockquote>{_e(q)}</blockquote>" for q in r["evidence"]))
     if r["doc_ids"]:
@@ -128,8 +153,10 @@ def _question_section(r: dict) -> str:
     for what in r.get("not_in_index", []):
         parts.append(f"<p class=bad>{_e(what)} is not in the index</p>")
     for c in r["citations"]:
-        parts.append(f"<p><b>Citation</b> {_mark(c['exact'])} {_e(c['title'])} <span class=muted>[{_e(c['doc_id'])} "
-                     f"{c['start']}-{c['end']}]</span></p><blockquote>{_e(c['quote'])}</blockquote>")
+        parts.append(
+            f"<p><b>Citation</b> {_mark(c['exact'])} {_e(c['title'])} <span class=muted>[{_e(c['doc_id'])} "
+            f"{c['start']}-{c['end']}]</span></p><blockquote>{_e(c['quote'])}</blockquote>"
+        )
     parts.append(_passages_table(r["passages"]))
     parts.append("</section>")
     return "".join(parts)
@@ -142,11 +169,15 @@ def _passages_table(passages: list[dict]) -> str:
     for p in passages:
         snippet = " ".join(p["text"].split())
         snippet = snippet[:SNIPPET_CHARS] + ("…" if len(snippet) > SNIPPET_CHARS else "")
-        rows.append(f"<tr{' class=rel' if p['relevant'] else ''}><td class=num>{p['rank']}</td>"
-                    f"<td>{_mark(p['relevant'])}</td><td>{_e(p['title'])}<br><span class=muted>{_e(p['doc_id'])} "
-                    f"{p['start']}-{p['end']} · score {p['score']:.4f}</span></td><td class=snip>{_e(snippet)}</td></tr>")
-    return ("<details><summary>Retrieved passages</summary><table><tr><th>rank</th><th>relevant</th>"
-            f"<th>article</th><th>text</th></tr>{''.join(rows)}</table></details>")
+        rows.append(
+            f"<tr{' class=rel' if p['relevant'] else ''}><td class=num>{p['rank']}</td>"
+            f"<td>{_mark(p['relevant'])}</td><td>{_e(p['title'])}<br><span class=muted>{_e(p['doc_id'])} "
+            f"{p['start']}-{p['end']} · score {p['score']:.4f}</span></td><td class=snip>{_e(snippet)}</td></tr>"
+        )
+    return (
+        "<details><summary>Retrieved passages</summary><table><tr><th>rank</th><th>relevant</th>"
+        f"<th>article</th><th>text</th></tr>{''.join(rows)}</table></details>"
+    )
 
 
 def render_report(result: dict) -> str:
@@ -154,25 +185,34 @@ def render_report(result: dict) -> str:
     records = result["questions"]
     st = result["settings"]
     right = sum(1 for r in records if r["scores"]["correct"])
-    charts = [src for src in (curve_png(records), latency_png(records, result["latency_p50_ms"],
-                                                              result["latency_p95_ms"])) if src]
+    charts = [
+        src
+        for src in (curve_png(records), latency_png(records, result["latency_p50_ms"], result["latency_p95_ms"]))
+        if src
+    ]
     bad = [r for r in records if failed(r)]
     setting_text = ", ".join(f"{k}={v}" for k, v in st.items())
-    return "".join([
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        "<meta name=viewport content=\"width=device-width, initial-scale=1\">",
-        f"<title>Evaluation: {_e(st.get('questions_file', ''))}</title><style>{CSS}</style></head><body>",
-        f"<h1>Evaluation of {result['n_questions']} questions on {result['n_articles']} articles</h1>",
-        f"<p><b>{right} of {len(records)}</b> questions right (answer accuracy on answerable questions, "
-        "abstention on unanswerable ones).</p>",
-        f"<p class=muted>{_e(setting_text)}</p>",
-        "<h2>Metrics</h2>", _metrics_table(result),
-        "<div class=charts>", "".join(f"<img alt=\"chart\" src=\"{src}\">" for src in charts), "</div>",
-        f"<h2>Failed questions ({len(bad)})</h2>",
-        "".join(_question_section(r) for r in bad) or "<p>None.</p>",
-        "<h2>All questions</h2>", _all_questions(records),
-        "</body></html>\n",
-    ])
+    return "".join(
+        [
+            "<!doctype html><html lang=en><head><meta charset=utf-8>",
+            '<meta name=viewport content="width=device-width, initial-scale=1">',
+            f"<title>Evaluation: {_e(st.get('questions_file', ''))}</title><style>{CSS}</style></head><body>",
+            f"<h1>Evaluation of {result['n_questions']} questions on {result['n_articles']} articles</h1>",
+            f"<p><b>{right} of {len(records)}</b> questions right (answer accuracy on answerable questions, "
+            "abstention on unanswerable ones).</p>",
+            f"<p class=muted>{_e(setting_text)}</p>",
+            "<h2>Metrics</h2>",
+            _metrics_table(result),
+            "<div class=charts>",
+            "".join(f'<img alt="chart" src="{src}">' for src in charts),
+            "</div>",
+            f"<h2>Failed questions ({len(bad)})</h2>",
+            "".join(_question_section(r) for r in bad) or "<p>None.</p>",
+            "<h2>All questions</h2>",
+            _all_questions(records),
+            "</body></html>\n",
+        ]
+    )
 
 
 def write_report(result: dict, path: str | Path) -> None:

@@ -36,6 +36,7 @@ def default_cache() -> Path:
 
 # ---------------------------------------------------------------- the index to evaluate
 
+
 def corpus_index(paths, cache_dir: Path, settings: Settings, progress: bool = True):
     """An index of the articles under `paths`, built into `cache_dir` (with a progress bar) or reused from
     there, keyed by the corpus fingerprint and the index settings. Nothing else is written."""
@@ -60,7 +61,10 @@ def corpus_index(paths, cache_dir: Path, settings: Settings, progress: bool = Tr
 
 # ---------------------------------------------------------------- answering
 
-def answer_one(index: Index, question: EvalQuestion, settings: Settings | None = None, use_dates: bool = True) -> Answer:
+
+def answer_one(
+    index: Index, question: EvalQuestion, settings: Settings | None = None, use_dates: bool = True
+) -> Answer:
     """The system's answer to one evaluation question: the single place the evaluation calls ask().
     With `use_dates`, a question with a `date` is answered as on that day (see ask(as_of=))."""
 
@@ -75,8 +79,9 @@ def warm_up(index: Index, question: EvalQuestion, settings: Settings | None, use
     parse(["Warm-up."])
 
 
-def _timed_answers(index: Index, questions: list[EvalQuestion], settings, progress: bool,
-                   use_dates: bool = True) -> list[tuple[Answer, float]]:
+def _timed_answers(
+    index: Index, questions: list[EvalQuestion], settings, progress: bool, use_dates: bool = True
+) -> list[tuple[Answer, float]]:
     """(answer, milliseconds) per question, after the warm-up."""
     from tqdm import tqdm
 
@@ -95,14 +100,16 @@ def _timed_answers(index: Index, questions: list[EvalQuestion], settings, progre
 
 # ---------------------------------------------------------------- scoring one question
 
+
 def _relevance(q: EvalQuestion, texts: dict[str, str], chunks_of: dict) -> tuple[list, set[str], list[str]]:
     """(evidence-quote occurrences, articles holding at least one relevant chunk, what the question names
     that the index lacks: quotes found in no article, gold articles not there)."""
     found = {quote: m.quote_occurrences(quote, texts) for quote in q.evidence}
     occurrences = [occ for occs in found.values() for occ in occs]
     candidates = set(q.doc_ids) | {d for d, _, _ in occurrences}
-    judged = {d for d in candidates
-              if any(m.is_relevant((d, s, e), q.doc_ids, occurrences) for s, e in chunks_of.get(d, ()))}
+    judged = {
+        d for d in candidates if any(m.is_relevant((d, s, e), q.doc_ids, occurrences) for s, e in chunks_of.get(d, ()))
+    }
     missing = [f"evidence quote {quote[:60]!r}" for quote, occs in found.items() if not occs]
     missing += [f"gold article {d!r}" for d in q.doc_ids if d not in texts]
     return occurrences, judged, missing
@@ -111,27 +118,52 @@ def _relevance(q: EvalQuestion, texts: dict[str, str], chunks_of: dict) -> tuple
 def _record(q: EvalQuestion, answer: Answer, ms: float, occurrences, missing: list[str], texts: dict[str, str]) -> dict:
     """Everything about one question but its retrieval scores, JSON-ready."""
     # a collapsed passage (issue 7) is relevant when any article carrying it is: its own or one in also_in
-    relevant = [q.has_relevance and any(m.is_relevant(s, q.doc_ids, occurrences) for s in _copies(p))
-                for p in answer.passages]
+    relevant = [
+        q.has_relevance and any(m.is_relevant(s, q.doc_ids, occurrences) for s in _copies(p)) for p in answer.passages
+    ]
     cites = [(c.doc_id, c.start, c.end) for c in answer.citations]
     given = "" if answer.abstained else answer.answer  # the abstention message is not an answer
     scores: dict = {}
     if q.answerable:
-        scores = {"answer_accuracy": m.answer_accuracy(given, q.answers), "answer_em": m.exact_match(given, q.answers),
-                  "answer_f1": m.best_f1(given, q.answers)}
+        scores = {
+            "answer_accuracy": m.answer_accuracy(given, q.answers),
+            "answer_em": m.exact_match(given, q.answers),
+            "answer_f1": m.best_f1(given, q.answers),
+        }
     scores["correct"] = bool(scores["answer_accuracy"]) if q.answerable else answer.abstained
     if q.has_relevance and not answer.abstained:
         scores["citation_support"] = m.citations_support(cites, q.doc_ids, occurrences)
     return {
-        "id": q.id, "question": q.question, "date": q.date, "answers": list(q.answers),
-        "evidence": list(q.evidence), "doc_ids": list(q.doc_ids),
-        "answer": answer.answer, "abstained": answer.abstained, "answer_type": answer.answer_type,
-        "confidence": answer.confidence, "notices": list(answer.notices), "latency_ms": round(ms, 3),
-        "citations": [{**asdict(c), "exact": m.citation_is_exact(c.doc_id, c.start, c.end, c.quote, texts)}
-                      for c in answer.citations],
-        "passages": [{"rank": i, "doc_id": p.doc_id, "title": p.title, "start": p.start, "end": p.end,
-                      "score": p.score, "relevant": rel, "text": p.text, "also_in": list(p.also_in)}
-                     for i, (p, rel) in enumerate(zip(answer.passages, relevant, strict=True), 1)],
+        "id": q.id,
+        "question": q.question,
+        "date": q.date,
+        "answers": list(q.answers),
+        "evidence": list(q.evidence),
+        "doc_ids": list(q.doc_ids),
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "answer_type": answer.answer_type,
+        "confidence": answer.confidence,
+        "notices": list(answer.notices),
+        "latency_ms": round(ms, 3),
+        "citations": [
+            {**asdict(c), "exact": m.citation_is_exact(c.doc_id, c.start, c.end, c.quote, texts)}
+            for c in answer.citations
+        ],
+        "passages": [
+            {
+                "rank": i,
+                "doc_id": p.doc_id,
+                "title": p.title,
+                "start": p.start,
+                "end": p.end,
+                "score": p.score,
+                "relevant": rel,
+                "text": p.text,
+                "also_in": list(p.also_in),
+            }
+            for i, (p, rel) in enumerate(zip(answer.passages, relevant, strict=True), 1)
+        ],
         "first_relevant_rank": m.first_relevant_rank(relevant) if q.has_relevance else None,
         "not_in_index": missing,
         "scores": scores,
@@ -145,8 +177,15 @@ def _copies(p) -> list[tuple[str, int, int]]:
 
 # ---------------------------------------------------------------- the whole run
 
-def evaluate(index: Index, questions: list[EvalQuestion], settings: Settings | None = None, progress: bool = False,
-             extra_settings: dict | None = None, use_dates: bool = True) -> dict:
+
+def evaluate(
+    index: Index,
+    questions: list[EvalQuestion],
+    settings: Settings | None = None,
+    progress: bool = False,
+    extra_settings: dict | None = None,
+    use_dates: bool = True,
+) -> dict:
     """Answer and score every question; the result dict described at the top of this module."""
     texts = {d: a.text for d, a in index.articles.items()}
     chunks_of: dict[str, list[tuple[int, int]]] = {}
@@ -158,13 +197,20 @@ def evaluate(index: Index, questions: list[EvalQuestion], settings: Settings | N
         records.append(_record(q, answer, ms, occurrences, missing, texts))
     _add_retrieval_scores(records, judged)
     used = settings or index.settings
-    return {**aggregate(records), "n_questions": len(records), "n_articles": len(index.articles),
-            "settings": {**asdict(used), "index": str(index.path),
-                         "corpus_fingerprint": index.manifest.get("corpus_fingerprint", ""),
-                         "max_answer_words": m.MAX_ANSWER_WORDS,
-                         "as_of": "each question's date" if use_dates else "none (dates ignored)",
-                         **(extra_settings or {})},
-            "questions": records}
+    return {
+        **aggregate(records),
+        "n_questions": len(records),
+        "n_articles": len(index.articles),
+        "settings": {
+            **asdict(used),
+            "index": str(index.path),
+            "corpus_fingerprint": index.manifest.get("corpus_fingerprint", ""),
+            "max_answer_words": m.MAX_ANSWER_WORDS,
+            "as_of": "each question's date" if use_dates else "none (dates ignored)",
+            **(extra_settings or {}),
+        },
+        "questions": records,
+    }
 
 
 def _add_retrieval_scores(records: list[dict], judged: dict[str, set[str]]) -> None:
@@ -196,8 +242,13 @@ def run_cli(args, index_dir: Path) -> int:
 
         index = open_index(index_dir)
     started = time.perf_counter()
-    result = evaluate(index, questions, progress=True, use_dates=not args.ignore_dates, extra_settings={
-        "questions_file": str(args.questions), "evaluated_at": time.strftime("%Y-%m-%d %H:%M")})
+    result = evaluate(
+        index,
+        questions,
+        progress=True,
+        use_dates=not args.ignore_dates,
+        extra_settings={"questions_file": str(args.questions), "evaluated_at": time.strftime("%Y-%m-%d %H:%M")},
+    )
     for r in result["questions"]:
         for what in r["not_in_index"]:
             print(f"warning: {r['id']}: {what} is not in the index, so it makes no passage relevant", file=sys.stderr)
@@ -208,7 +259,6 @@ def run_cli(args, index_dir: Path) -> int:
         write_json(result, args.json_out)
         print(f"wrote {args.json_out}")
     if args.report:
-
         write_report(result, args.report)
         print(f"wrote {args.report}")
     return 0

@@ -10,14 +10,28 @@ from pathlib import Path
 from qa.errors import QAError
 from qa.evaluate import metrics as m
 
-METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", "answer_accuracy", "answer_em", "answer_f1",
-           "abstain_precision", "abstain_recall", "citation_exact", "citation_support", "latency_p50_ms",
-           "latency_p95_ms")
+METRICS = (
+    "hit@1",
+    "hit@5",
+    "hit@10",
+    "mrr@10",
+    "ndcg@10",
+    "answer_accuracy",
+    "answer_em",
+    "answer_f1",
+    "abstain_precision",
+    "abstain_recall",
+    "citation_exact",
+    "citation_support",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
 CURVE_KS = tuple(range(1, 11))  # k of the hit@k / recall@k curve in the report
 
 
 def aggregate(records: list[dict]) -> dict:
     """The METRICS over per-question records, each over the questions it applies to."""
+
     def avg(key: str):
         return m.mean(float(r["scores"][key]) for r in records if key in r["scores"])
 
@@ -26,10 +40,16 @@ def aggregate(records: list[dict]) -> dict:
     latencies = [r["latency_ms"] for r in records]
     out = {k: avg(k) for k in (*m.RETRIEVAL_METRICS, "answer_accuracy", "answer_em", "answer_f1")}
     p50, p95 = m.percentile(latencies, 50), m.percentile(latencies, 95)
-    out.update({"abstain_precision": precision, "abstain_recall": recall,
-                "citation_exact": m.mean(float(x) for x in cites), "citation_support": avg("citation_support"),
-                "latency_p50_ms": None if p50 is None else round(p50, 2),
-                "latency_p95_ms": None if p95 is None else round(p95, 2)})
+    out.update(
+        {
+            "abstain_precision": precision,
+            "abstain_recall": recall,
+            "citation_exact": m.mean(float(x) for x in cites),
+            "citation_support": avg("citation_support"),
+            "latency_p50_ms": None if p50 is None else round(p50, 2),
+            "latency_p95_ms": None if p95 is None else round(p95, 2),
+        }
+    )
     return {k: out[k] for k in METRICS}
 
 
@@ -42,12 +62,16 @@ def applies_to(records: list[dict]) -> dict[str, str]:
     n_sup = sum(1 for r in records if "citation_support" in r["scores"])
     over = dict.fromkeys(m.RETRIEVAL_METRICS, f"{n_rel} questions with evidence or doc_ids")
     over.update(dict.fromkeys(("answer_accuracy", "answer_em", "answer_f1"), f"{n_ans} answerable questions"))
-    over.update({"abstain_precision": f"{n_abst} abstentions",
-                 "abstain_recall": f"{len(records) - n_ans} unanswerable questions",
-                 "citation_exact": f"{n_cites} citations",
-                 "citation_support": f"{n_sup} answered questions with evidence or doc_ids",
-                 "latency_p50_ms": f"{len(records)} questions, after 1 warm-up",
-                 "latency_p95_ms": f"{len(records)} questions, after 1 warm-up"})
+    over.update(
+        {
+            "abstain_precision": f"{n_abst} abstentions",
+            "abstain_recall": f"{len(records) - n_ans} unanswerable questions",
+            "citation_exact": f"{n_cites} citations",
+            "citation_support": f"{n_sup} answered questions with evidence or doc_ids",
+            "latency_p50_ms": f"{len(records)} questions, after 1 warm-up",
+            "latency_p95_ms": f"{len(records)} questions, after 1 warm-up",
+        }
+    )
     return over
 
 
@@ -64,8 +88,11 @@ def format_table(result: dict) -> str:
     lines += [f"{k:<18} {format_value(k, result[k]):>8}  {over[k]}" for k in METRICS]
     records = result["questions"]
     right = sum(1 for r in records if r["scores"]["correct"])
-    lines += ["-" * 64, f"{right} of {len(records)} questions right (answer accuracy on answerable ones, "
-              f"abstention on unanswerable ones); {result['n_articles']} articles in the index"]
+    lines += [
+        "-" * 64,
+        f"{right} of {len(records)} questions right (answer accuracy on answerable ones, "
+        f"abstention on unanswerable ones); {result['n_articles']} articles in the index",
+    ]
     return "\n".join(lines)
 
 

@@ -70,8 +70,15 @@ def _previous(index_dir: Path, settings: Settings, rebuild: bool):
         return None
 
 
-def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLike, settings: Settings | None = None,
-                 embedder: Embedder | None = None, replace: bool = False, rebuild: bool = False, progress: bool = True) -> IngestReport:
+def update_index(
+    paths: Sequence[str | os.PathLike],
+    index_dir: str | os.PathLike,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    replace: bool = False,
+    rebuild: bool = False,
+    progress: bool = True,
+) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it). With `replace`, the
     index holds exactly these articles. Chunks already embedded are reused, never re-embedded."""
 
@@ -82,8 +89,9 @@ def update_index(paths: Sequence[str | os.PathLike], index_dir: str | os.PathLik
     with write_lock(index_dir):
         old = _previous(index_dir, settings, rebuild)
         if not read.articles:  # never replace an index with an empty one because every input was bad
-            return IngestReport(len(old.articles) if old else 0, len(old.chunks) if old else 0, 0, 0, 0, 0,
-                                read.problems)
+            return IngestReport(
+                len(old.articles) if old else 0, len(old.chunks) if old else 0, 0, 0, 0, 0, read.problems
+            )
         old_articles = dict(old.articles) if old else {}
         old_keys = {d: text_key(a) for d, a in old_articles.items()}
         merged: dict[str, Article] = {} if replace else dict(old_articles)
@@ -120,8 +128,9 @@ def _stories(merged: dict[str, Article], old, same: set[str]):
     return group_stories(merged.values(), previous)
 
 
-def _chunk_and_embed(articles: list[Article], old, same: set[str], settings: Settings,
-                     embedder: Embedder | None, progress: bool):
+def _chunk_and_embed(
+    articles: list[Article], old, same: set[str], settings: Settings, embedder: Embedder | None, progress: bool
+):
     count = token_counter(settings.tokenizer)
     old_rows: dict[str, list[int]] = {}
     if old:
@@ -160,12 +169,19 @@ def _embed(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
         return embedder.embed(texts, progress=bar.update)
 
 
-def _save(index_dir: Path, settings: Settings, embedder: Embedder | None, articles, chunks, vectors, paths, grouping) -> None:
+def _save(
+    index_dir: Path, settings: Settings, embedder: Embedder | None, articles, chunks, vectors, paths, grouping
+) -> None:
     by_id = {a.doc_id: a for a in articles}
     keyword = KeywordIndex.build([search_text(by_id[c.doc_id], c) for c in chunks])
-    manifest = {**settings.index_key(), "dim": int(vectors.shape[1]) if len(vectors) else int(embedder.dim),
-                "corpus_fingerprint": fingerprint(articles),
-                "sources": [str(Path(p).resolve()) for p in paths], "stories": rules()}
-    stored = StoredIndex(index_dir, manifest, by_id, tuple(chunks), vectors, build_vector_index(vectors), keyword,
-                         grouping.stories)
+    manifest = {
+        **settings.index_key(),
+        "dim": int(vectors.shape[1]) if len(vectors) else int(embedder.dim),
+        "corpus_fingerprint": fingerprint(articles),
+        "sources": [str(Path(p).resolve()) for p in paths],
+        "stories": rules(),
+    }
+    stored = StoredIndex(
+        index_dir, manifest, by_id, tuple(chunks), vectors, build_vector_index(vectors), keyword, grouping.stories
+    )
     write_index(stored, grouping.prints)

@@ -61,11 +61,12 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             try:
-                self._model = SentenceTransformer(resolve_model(self.name), device="cpu",
-                                                  local_files_only=True)
+                self._model = SentenceTransformer(resolve_model(self.name), device="cpu", local_files_only=True)
             except (OSError, ValueError) as e:
-                raise QAError(f"cannot load embedding model {self.name!r} from local files ({e}); "
-                              "give the path of a sentence-transformers model on this machine") from e
+                raise QAError(
+                    f"cannot load embedding model {self.name!r} from local files ({e}); "
+                    "give the path of a sentence-transformers model on this machine"
+                ) from e
         return self._model
 
     @property
@@ -90,8 +91,13 @@ class SentenceTransformerEmbedder:
         order = longest_first(model, texts)
         for i in range(0, len(texts), self.batch_size):
             rows = order[i : i + self.batch_size]
-            out[rows] = model.encode([texts[j] for j in rows], batch_size=self.batch_size, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+            out[rows] = model.encode(
+                [texts[j] for j in rows],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
             if progress:
                 progress(len(rows))
         return out

@@ -104,7 +104,9 @@ def index_settings(index_dir: str | os.PathLike) -> Settings:
         raise QAError(f"index at {index_dir} has no {e} in its manifest; " + rebuild_hint(index_dir)) from e
 
 
-def load_index(index_dir: str | os.PathLike = DEFAULT_INDEX, settings: Settings | None = None, embedder: Embedder | None = None) -> Index:
+def load_index(
+    index_dir: str | os.PathLike = DEFAULT_INDEX, settings: Settings | None = None, embedder: Embedder | None = None
+) -> Index:
     """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
     must match them (a clear IndexMismatchError says what differs)."""
     settings = settings or index_settings(index_dir)

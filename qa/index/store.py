@@ -1,14 +1,14 @@
 """The index on disk: a folder of plain, versioned, checksummed files, written atomically.
 
-    manifest.json    format version, model, dimension, tokenizer, chunk settings, fingerprint, checksums
-    articles.jsonl   one article per line (id, metadata, full text)
-    chunks.jsonl     one chunk per line (doc_id, start, end, n_tokens, text)
-    vectors.npy      float32 [n_chunks, dim], normalised (no pickle)
-    vectors.faiss    the FAISS index over those vectors
-    bm25/            the bm25s keyword index
-    stories.jsonl    one story per line: the articles that tell the same news, and why (qa/index/stories.py)
-    fingerprints.jsonl  one article per line: what stories were grouped by, so ingest can add articles
-                     to them without fingerprinting the corpus again
+manifest.json    format version, model, dimension, tokenizer, chunk settings, fingerprint, checksums
+articles.jsonl   one article per line (id, metadata, full text)
+chunks.jsonl     one chunk per line (doc_id, start, end, n_tokens, text)
+vectors.npy      float32 [n_chunks, dim], normalised (no pickle)
+vectors.faiss    the FAISS index over those vectors
+bm25/            the bm25s keyword index
+stories.jsonl    one story per line: the articles that tell the same news, and why (qa/index/stories.py)
+fingerprints.jsonl  one article per line: what stories were grouped by, so ingest can add articles
+                 to them without fingerprinting the corpus again
 """
 
 from __future__ import annotations
@@ -32,8 +32,15 @@ from qa.records import Article, Chunk, Story
 
 FORMAT_VERSION = 2  # 2: stories.jsonl and fingerprints.jsonl
 MANIFEST = "manifest.json"
-INDEX_FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "vectors.faiss", "bm25", "stories.jsonl",
-               "fingerprints.jsonl")
+INDEX_FILES = (
+    "articles.jsonl",
+    "chunks.jsonl",
+    "vectors.npy",
+    "vectors.faiss",
+    "bm25",
+    "stories.jsonl",
+    "fingerprints.jsonl",
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,10 @@ def write_index(index: StoredIndex, prints: Mapping[str, Fingerprint]) -> None:
         _fsync(path.parent)
     except (OSError, RuntimeError) as e:  # RuntimeError: FAISS reports failed writes this way
         shutil.rmtree(tmp, ignore_errors=True)
-        raise QAError(f"could not write the index at {path} ({getattr(e, 'strerror', None) or e}); the previous "
-                      "index is unchanged. Free some disk space or give --index a folder you can write to") from e
+        raise QAError(
+            f"could not write the index at {path} ({getattr(e, 'strerror', None) or e}); the previous "
+            "index is unchanged. Free some disk space or give --index a folder you can write to"
+        ) from e
 
 
 def _write_files(tmp: Path, index: StoredIndex, prints: Mapping[str, Fingerprint]) -> None:
@@ -87,16 +96,22 @@ def _write_files(tmp: Path, index: StoredIndex, prints: Mapping[str, Fingerprint
     articles, chunks, vectors = list(index.articles.values()), index.chunks, index.vectors
     _write_jsonl(tmp / "articles.jsonl", (asdict(a) for a in articles))
     _write_jsonl(tmp / "chunks.jsonl", (asdict(c) for c in chunks))
-    _write_jsonl(tmp / "stories.jsonl", ({"story": s.story_id, "doc_ids": s.doc_ids, "why": s.why}
-                                         for s in index.stories))
+    _write_jsonl(
+        tmp / "stories.jsonl", ({"story": s.story_id, "doc_ids": s.doc_ids, "why": s.why} for s in index.stories)
+    )
     _write_jsonl(tmp / "fingerprints.jsonl", (fingerprint_row(prints[a.doc_id]) for a in articles))
     np.save(tmp / "vectors.npy", vectors.astype(np.float32), allow_pickle=False)
     faiss.write_index(index.vector_index, str(tmp / "vectors.faiss"))
     index.keyword_index.save(tmp / "bm25")
-    full = {**index.manifest, "format_version": FORMAT_VERSION, "n_articles": len(articles), "n_chunks": len(chunks),
-            "n_stories": sum(len(s.doc_ids) > 1 for s in index.stories),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "checksums": {str(p.relative_to(tmp)): sha256_file(p) for p in _files(tmp)}}
+    full = {
+        **index.manifest,
+        "format_version": FORMAT_VERSION,
+        "n_articles": len(articles),
+        "n_chunks": len(chunks),
+        "n_stories": sum(len(s.doc_ids) > 1 for s in index.stories),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "checksums": {str(p.relative_to(tmp)): sha256_file(p) for p in _files(tmp)},
+    }
     with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(full, f, indent=2, ensure_ascii=False)
     for p in [*_files(tmp), tmp / MANIFEST, *(d for d in tmp.rglob("*") if d.is_dir()), tmp]:
@@ -173,10 +188,13 @@ def recover(path: Path) -> None:
 def check_index_folder(path: Path) -> None:
     """Refuse to write an index over a folder that holds something else (it would be replaced)."""
     path = Path(path)
-    if path.is_file() or (path.is_dir() and any(path.iterdir())
-                          and not any((path / n).exists() for n in (MANIFEST, *INDEX_FILES))):
-        raise QAError(f"{path} is not an index folder and is not empty; give --index a new or empty folder "
-                      "(writing the index there would replace what it holds)")
+    if path.is_file() or (
+        path.is_dir() and any(path.iterdir()) and not any((path / n).exists() for n in (MANIFEST, *INDEX_FILES))
+    ):
+        raise QAError(
+            f"{path} is not an index folder and is not empty; give --index a new or empty folder "
+            "(writing the index there would replace what it holds)"
+        )
 
 
 def read_manifest(path: Path) -> dict:
@@ -190,8 +208,9 @@ def read_manifest(path: Path) -> dict:
         else:
             _try_recover(path)  # or it died there
     if not file.exists():
-        raise IndexNotFoundError(f"no index at {path} (no {MANIFEST}); build one with "
-                                 f"`python -m qa ingest PATH... --index {path}`")
+        raise IndexNotFoundError(
+            f"no index at {path} (no {MANIFEST}); build one with `python -m qa ingest PATH... --index {path}`"
+        )
     try:
         manifest = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
@@ -215,12 +234,17 @@ def check_manifest(manifest: dict, expected: dict, path: Path) -> None:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index at {path} has format version {manifest.get('format_version')!r}, this program reads "
-            f"version {FORMAT_VERSION}; " + rebuild_hint(path))
-    diffs = [f"{k}: index has {manifest.get(k)!r}, settings ask for {v!r}"
-             for k, v in expected.items() if manifest.get(k) != v]
+            f"version {FORMAT_VERSION}; " + rebuild_hint(path)
+        )
+    diffs = [
+        f"{k}: index has {manifest.get(k)!r}, settings ask for {v!r}"
+        for k, v in expected.items()
+        if manifest.get(k) != v
+    ]
     if diffs:
-        raise IndexMismatchError(f"index at {path} was built with other settings ({'; '.join(diffs)}); "
-                                 + rebuild_hint(path))
+        raise IndexMismatchError(
+            f"index at {path} was built with other settings ({'; '.join(diffs)}); " + rebuild_hint(path)
+        )
 
 
 def verify_checksums(path: Path, manifest: dict) -> None:
@@ -239,7 +263,6 @@ def read_index(path: Path, expected: dict, verify: bool = True) -> StoredIndex:
     """Load an index folder, checking its version, settings and checksums."""
     import faiss
 
-
     path = Path(path)
     manifest = read_manifest(path)
     check_manifest(manifest, expected, path)
@@ -253,10 +276,14 @@ def read_index(path: Path, expected: dict, verify: bool = True) -> StoredIndex:
         keyword_index = KeywordIndex.load(path / "bm25")
         stories = tuple(Story(r["story"], tuple(r["doc_ids"]), tuple(r["why"])) for r in _jsonl(path / "stories.jsonl"))
     except (OSError, ValueError, TypeError, RuntimeError, KeyError, IndexError, AttributeError) as e:
-        raise IndexCorruptError(f"index at {path} cannot be read ({type(e).__name__}: {e}); " + rebuild_hint(path)) from e
+        raise IndexCorruptError(
+            f"index at {path} cannot be read ({type(e).__name__}: {e}); " + rebuild_hint(path)
+        ) from e
     if not (len(chunks) == len(vectors) == vector_index.ntotal == keyword_index.size):
-        raise IndexCorruptError(f"index at {path} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
-                                f"{vector_index.ntotal} in FAISS); " + rebuild_hint(path))
+        raise IndexCorruptError(
+            f"index at {path} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
+            f"{vector_index.ntotal} in FAISS); " + rebuild_hint(path)
+        )
     return StoredIndex(path, manifest, articles, chunks, vectors, vector_index, keyword_index, stories)
 
 
@@ -289,14 +316,16 @@ def write_lock(path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         f = open(lock, "w")
     except OSError as e:
-        raise QAError(f"cannot write beside the index at {path} ({e.strerror or e}); give --index a folder "
-                      "you can write to") from e
+        raise QAError(
+            f"cannot write beside the index at {path} ({e.strerror or e}); give --index a folder you can write to"
+        ) from e
     with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IndexLockedError(f"another process is writing the index at {path} (it holds {lock}); wait for "
-                                   "it to finish and try again") from None
+            raise IndexLockedError(
+                f"another process is writing the index at {path} (it holds {lock}); wait for it to finish and try again"
+            ) from None
         try:
             recover(path)
             check_index_folder(path)

@@ -54,10 +54,20 @@ _WORD = re.compile(r"\w+")
 
 def rules() -> dict:
     """The grouping settings, kept in the index manifest: stored stories are reused only under the same."""
-    return {"version": 1, "shingle_words": SHINGLE_WORDS, "num_perm": NUM_PERM, "scheme": MINHASH_SCHEME,
-            "lsh_bands": list(LSH_BANDS), "copy_jaccard": COPY_JACCARD, "passage_containment": PASSAGE_CONTAINMENT, "quote_shingles": QUOTE_SHINGLES,
-            "quote_share": QUOTE_SHARE, "common_quote": COMMON_QUOTE, "max_days": MAX_DAYS,
-            "fingerprint_chars": FINGERPRINT_CHARS}
+    return {
+        "version": 1,
+        "shingle_words": SHINGLE_WORDS,
+        "num_perm": NUM_PERM,
+        "scheme": MINHASH_SCHEME,
+        "lsh_bands": list(LSH_BANDS),
+        "copy_jaccard": COPY_JACCARD,
+        "passage_containment": PASSAGE_CONTAINMENT,
+        "quote_shingles": QUOTE_SHINGLES,
+        "quote_share": QUOTE_SHARE,
+        "common_quote": COMMON_QUOTE,
+        "max_days": MAX_DAYS,
+        "fingerprint_chars": FINGERPRINT_CHARS,
+    }
 
 
 @dataclass(frozen=True)
@@ -85,26 +95,48 @@ def fingerprints(articles: Iterable[Article]) -> list[Fingerprint]:
 
     articles = list(articles)
     sets = [shingles(body_words(a.text[:FINGERPRINT_CHARS])) for a in articles]
-    hashes = MinHash.bulk([[s.encode() for s in ss] for ss in sets], num_perm=NUM_PERM, hashfunc=zlib.crc32,
-                          scheme=MINHASH_SCHEME)
-    return [Fingerprint(a.doc_id, day_number(a.published), title_words(a.title), is_digest(a.title), LeanMinHash(m),
-                        len(ss), quote_shingles(a.text[:FINGERPRINT_CHARS]))
-            for a, ss, m in zip(articles, sets, hashes, strict=True)]
+    hashes = MinHash.bulk(
+        [[s.encode() for s in ss] for ss in sets], num_perm=NUM_PERM, hashfunc=zlib.crc32, scheme=MINHASH_SCHEME
+    )
+    return [
+        Fingerprint(
+            a.doc_id,
+            day_number(a.published),
+            title_words(a.title),
+            is_digest(a.title),
+            LeanMinHash(m),
+            len(ss),
+            quote_shingles(a.text[:FINGERPRINT_CHARS]),
+        )
+        for a, ss, m in zip(articles, sets, hashes, strict=True)
+    ]
 
 
 def fingerprint_row(fp: Fingerprint) -> dict:
     """A fingerprint as a JSON object (for fingerprints.jsonl in the index)."""
-    return {"doc_id": fp.doc_id, "day": fp.day, "title_words": sorted(fp.title_words), "digest": fp.digest,
-            "minhash": [int(h) for h in fp.minhash.hashvalues], "n_shingles": fp.n_shingles,
-            "quotes": sorted(fp.quotes)}
+    return {
+        "doc_id": fp.doc_id,
+        "day": fp.day,
+        "title_words": sorted(fp.title_words),
+        "digest": fp.digest,
+        "minhash": [int(h) for h in fp.minhash.hashvalues],
+        "n_shingles": fp.n_shingles,
+        "quotes": sorted(fp.quotes),
+    }
 
 
 def fingerprint_from_row(row: dict) -> Fingerprint:
     from datasketch import LeanMinHash
 
-    return Fingerprint(row["doc_id"], row["day"], frozenset(row["title_words"]), row["digest"],
-                       LeanMinHash(seed=1, hashvalues=row["minhash"], scheme=MINHASH_SCHEME), row["n_shingles"],
-                       frozenset(row["quotes"]))
+    return Fingerprint(
+        row["doc_id"],
+        row["day"],
+        frozenset(row["title_words"]),
+        row["digest"],
+        LeanMinHash(seed=1, hashvalues=row["minhash"], scheme=MINHASH_SCHEME),
+        row["n_shingles"],
+        frozenset(row["quotes"]),
+    )
 
 
 def title_words(title: str) -> frozenset[str]:
@@ -117,12 +149,17 @@ def is_digest(title: str) -> bool:
     return bool(_DIGEST.search(title))
 
 
-_DIGEST = re.compile(r"\b(?:\d+|five|ten) things (?:to know|you need)|\brecap\b|news from (?:around\b|\.\.\.|…)|"
-                     r"it'?s \w+day'?s news|\.\s+it'?s\b|quiz of the week|photos this week|week in (?:review|pictures)|"
-                     r"\b(?:morning|evening|daily) (?:briefing|digest)|\bnewsletter\b", re.IGNORECASE)
-_TITLE_STOP = frozenset("""this that what when where with from will have after over about into than they their
+_DIGEST = re.compile(
+    r"\b(?:\d+|five|ten) things (?:to know|you need)|\brecap\b|news from (?:around\b|\.\.\.|…)|"
+    r"it'?s \w+day'?s news|\.\s+it'?s\b|quiz of the week|photos this week|week in (?:review|pictures)|"
+    r"\b(?:morning|evening|daily) (?:briefing|digest)|\bnewsletter\b",
+    re.IGNORECASE,
+)
+_TITLE_STOP = frozenset(
+    """this that what when where with from will have after over about into than they their
 your here there news week says said live updates today know things photos video opinion analysis politics
-business""".split())
+business""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -255,10 +292,16 @@ def group_stories(articles: Iterable[Article], previous: Grouping | None = None)
     join a story in date order (unknown dates last)."""
     articles = {a.doc_id: a for a in articles}
     previous = previous or Grouping((), {})
-    kept = {d: (s.story_id, why) for s in previous.stories for d, why in zip(s.doc_ids, s.why, strict=True)
-            if d in articles and d in previous.prints}
-    new = sorted((a for d, a in articles.items() if d not in kept),
-                 key=lambda a: (day_number(a.published) is None, a.published, a.doc_id))
+    kept = {
+        d: (s.story_id, why)
+        for s in previous.stories
+        for d, why in zip(s.doc_ids, s.why, strict=True)
+        if d in articles and d in previous.prints
+    }
+    new = sorted(
+        (a for d, a in articles.items() if d not in kept),
+        key=lambda a: (day_number(a.published) is None, a.published, a.doc_id),
+    )
     grouper = StoryGrouper()
     for d, (story, why) in kept.items():
         grouper.place(previous.prints[d], story, why)

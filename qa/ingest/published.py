@@ -14,21 +14,29 @@ from datetime import date
 from qa.records import Article
 from qa.text.dates import MONTH_NUMBERS, parse_day
 
-_MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|" \
-         r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _MDY = rf"{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b"
 _DMY = rf"(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b"
 _ISO = r"(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"
 _WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[a-z]*\.?,?\s+"
 # A short line that is a date, possibly after "Published"/"Updated" and a time and weekday.
-_DATE_LINE = [re.compile(rf"^\s*(?:(?:Published|Updated|Posted|Last updated|Date)\b:?\s*)?"
-                         rf"(?:\d{{1,2}}:\d\d\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:[A-Z]{{2,4}})?,?\s*)?(?:{_WEEKDAY})?{form}")
-              for form in (_MDY, _DMY, _ISO)]
+_DATE_LINE = [
+    re.compile(
+        rf"^\s*(?:(?:Published|Updated|Posted|Last updated|Date)\b:?\s*)?"
+        rf"(?:\d{{1,2}}:\d\d\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:[A-Z]{{2,4}})?,?\s*)?(?:{_WEEKDAY})?{form}"
+    )
+    for form in (_MDY, _DMY, _ISO)
+]
 # A dateline opening a paragraph: "WASHINGTON, June 12 (Reuters) -", "LONDON, 12 June 2022 —".
 _PLACE = r"^\s*[A-Z][A-Za-z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,25})?,\s+"
 _AFTER = r"\s*(?:\([A-Za-z .]+\))?\s*[-—–]"
-_DATELINES = [re.compile(_PLACE + rf"{_MONTH}\s+(?P<day>\d{{1,2}})(?:,\s+(?P<year>(?:19|20)\d\d))?" + _AFTER),
-              re.compile(_PLACE + rf"(?P<day>\d{{1,2}})\s+{_MONTH}(?:,?\s+(?P<year>(?:19|20)\d\d))?" + _AFTER)]
+_DATELINES = [
+    re.compile(_PLACE + rf"{_MONTH}\s+(?P<day>\d{{1,2}})(?:,\s+(?P<year>(?:19|20)\d\d))?" + _AFTER),
+    re.compile(_PLACE + rf"(?P<day>\d{{1,2}})\s+{_MONTH}(?:,?\s+(?P<year>(?:19|20)\d\d))?" + _AFTER),
+]
 _URL_DATE = re.compile(r"/(?P<year>(?:19|20)\d\d)[/-](?P<month>\d{1,2})[/-](?P<day>\d{1,2})(?:/|$|-)")
 _URL_YEAR = re.compile(r"/((?:19|20)\d\d)/")
 HEAD_LINES = 6  # a date line must be among the first lines of the text

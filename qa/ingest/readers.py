@@ -20,7 +20,7 @@ SUPPORTED = TEXT_EXT | JSON_EXT | HTML_EXT
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MIN_HTML_WORDS = 20  # fewer words than this from a page is menus and footers, not an article
 _SOURCE_LINE = re.compile(r"^\s*Source\s*(?:»|:|-)\s*(\S.{0,60}?)\s*$")
-_HEADING_END = tuple(".,;:!?\"”’)")
+_HEADING_END = tuple('.,;:!?"”’)')
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,33 @@ def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Problem
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = [f for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in SUPPORTED
-                     and not any(x.startswith(".") for x in f.relative_to(p).parts)]
+            found = [
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED
+                and not any(x.startswith(".") for x in f.relative_to(p).parts)
+            ]
             if not found:
-                problems.append(Problem(str(p), 0, f"no articles in this folder (no {', '.join(sorted(SUPPORTED))} "
-                                        "files); check the path"))
+                problems.append(
+                    Problem(
+                        str(p),
+                        0,
+                        f"no articles in this folder (no {', '.join(sorted(SUPPORTED))} files); check the path",
+                    )
+                )
             files.extend(found)
         elif p.is_file():
             if p.suffix.lower() in SUPPORTED:
                 files.append(p)
             else:
-                problems.append(Problem(str(p), 0, f"unsupported file type {p.suffix or '(none)'!r}; "
-                                        f"use one of {', '.join(sorted(SUPPORTED))}"))
+                problems.append(
+                    Problem(
+                        str(p),
+                        0,
+                        f"unsupported file type {p.suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED))}",
+                    )
+                )
         else:
             problems.append(Problem(str(p), 0, "no such file or folder; check the path"))
     return files, problems
@@ -79,8 +94,14 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
                 articles[item.doc_id] = item
                 first[item.doc_id] = f"{item.path}:{line}" if line else item.path
             elif replace(articles[item.doc_id], path="") != replace(item, path=""):
-                problems.append(Problem(item.path, line, f"duplicate id {item.doc_id!r} (first read from "
-                                        f"{first[item.doc_id]}); this copy was skipped — give it another id"))
+                problems.append(
+                    Problem(
+                        item.path,
+                        line,
+                        f"duplicate id {item.doc_id!r} (first read from "
+                        f"{first[item.doc_id]}); this copy was skipped — give it another id",
+                    )
+                )
     return ReadResult(tuple(articles.values()), tuple(problems))
 
 
@@ -90,18 +111,35 @@ def _read_file(path: Path) -> Iterator[tuple[int, Article | Problem]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            yield 0, Problem(where, 0, f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB "
-                             "limit; split it into smaller files")
+            yield (
+                0,
+                Problem(
+                    where,
+                    0,
+                    f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB "
+                    "limit; split it into smaller files",
+                ),
+            )
             return
         data = path.read_bytes()
     except OSError as e:
-        yield 0, Problem(where, 0, f"cannot read the file ({e.strerror or e}); check that it exists and "
-                         "its permissions let you read it")
+        yield (
+            0,
+            Problem(
+                where,
+                0,
+                f"cannot read the file ({e.strerror or e}); check that it exists and its permissions let you read it",
+            ),
+        )
         return
     text = decode(data)
     if text is None:
-        yield 0, Problem(where, 0, "binary file, not text; give a .txt, .md, .json, .jsonl or .html file "
-                         "(UTF-8 text is safest)")
+        yield (
+            0,
+            Problem(
+                where, 0, "binary file, not text; give a .txt, .md, .json, .jsonl or .html file (UTF-8 text is safest)"
+            ),
+        )
         return
     suffix = path.suffix.lower()
     if suffix in JSON_EXT:
@@ -192,8 +230,12 @@ def _read_json(where: str, text: str, whole: bool) -> Iterator[tuple[int, Articl
         else:
             records = data if isinstance(data, list) else [data]
             if not records:
-                yield 0, Problem(where, 0, "empty list: no JSON records; remove the file or add objects with "
-                                 "'id' and 'text'")
+                yield (
+                    0,
+                    Problem(
+                        where, 0, "empty list: no JSON records; remove the file or add objects with 'id' and 'text'"
+                    ),
+                )
             for i, rec in enumerate(records, 1):
                 yield 0, _from_record(rec, where, 0, f"record {i}")
             return
@@ -212,8 +254,12 @@ def _read_json(where: str, text: str, whole: bool) -> Iterator[tuple[int, Articl
             continue
         yield lineno, _from_record(rec, where, lineno, "this line")
     if not seen_any:
-        yield 0, Problem(where, 0, "empty file: no JSON records; remove it or add one JSON object a line "
-                         "with 'id' and 'text'")
+        yield (
+            0,
+            Problem(
+                where, 0, "empty file: no JSON records; remove it or add one JSON object a line with 'id' and 'text'"
+            ),
+        )
 
 
 def _why(e: Exception) -> str:
@@ -232,23 +278,39 @@ def _from_record(rec: object, path: str, line: int, what: str) -> Article | Prob
     bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
     if bad:
         return Problem(path, line, f"{what}: field {bad[0]!r} must be a string; fix it or leave it out")
-    return Article(clean(str(doc_id).strip()), clean(text), **{k: clean((v or "").strip()) for k, v in fields.items()},
-                   path=path)
+    return Article(
+        clean(str(doc_id).strip()), clean(text), **{k: clean((v or "").strip()) for k, v in fields.items()}, path=path
+    )
 
 
 def _read_html(path: Path, where: str, html: str) -> Article | Problem:
     try:
         import trafilatura
     except ImportError as e:
-        return Problem(where, 0, f"cannot read HTML here ({e}); install the packages in requirements.txt, "
-                       "or save the article text as .txt")
-    found = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                        include_tables=False, favor_precision=True)
+        return Problem(
+            where,
+            0,
+            f"cannot read HTML here ({e}); install the packages in requirements.txt, or save the article text as .txt",
+        )
+    found = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
     doc = found.as_dict() if hasattr(found, "as_dict") else (found or {})
     text = clean((doc.get("text") or "").strip())
     if len(text.split()) < MIN_HTML_WORDS:
-        return Problem(where, 0, f"no article text found in this HTML page (only {len(text.split())} words outside "
-                       "menus and scripts); save the article page itself, or its text as .txt")
+        return Problem(
+            where,
+            0,
+            f"no article text found in this HTML page (only {len(text.split())} words outside "
+            "menus and scripts); save the article page itself, or its text as .txt",
+        )
     meta = {k: clean(doc.get(k) or "") for k in ("title", "url", "sitename", "hostname", "date")}
-    return Article(clean(path.stem), text, title=meta["title"].strip(), url=meta["url"],
-                   source=meta["sitename"] or meta["hostname"], published=meta["date"][:10], path=where)
+    return Article(
+        clean(path.stem),
+        text,
+        title=meta["title"].strip(),
+        url=meta["url"],
+        source=meta["sitename"] or meta["hostname"],
+        published=meta["date"][:10],
+        path=where,
+    )

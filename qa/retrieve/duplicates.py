@@ -71,9 +71,17 @@ def _same_passage(index: Index, shown: _Result, doc_id: str, mine: set[str]) -> 
 
 def _passage(index: Index, x: _Result) -> Passage:
     c = index.chunks[x.rank.row]
-    return Passage(c.doc_id, c.start, c.end, c.text, round(float(x.rank.score), 6), index.articles[c.doc_id].label,
-                   tuple(d for d, _, _ in x.also), tuple((s, e) for _, s, e in x.also),
-                   index.story_of[c.doc_id].story_id)
+    return Passage(
+        c.doc_id,
+        c.start,
+        c.end,
+        c.text,
+        round(float(x.rank.score), 6),
+        index.articles[c.doc_id].label,
+        tuple(d for d, _, _ in x.also),
+        tuple((s, e) for _, s, e in x.also),
+        index.story_of[c.doc_id].story_id,
+    )
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:

@@ -18,8 +18,29 @@ from qa.errors import QAError
 from qa.records import Article
 from qa.text.dates import check_day
 
-_SUFFIXES = {"com", "org", "net", "co", "uk", "us", "news", "gov", "edu", "int", "io", "info", "tv", "au", "ca",
-             "de", "fr", "in", "ie", "nz", "eu"}
+_SUFFIXES = {
+    "com",
+    "org",
+    "net",
+    "co",
+    "uk",
+    "us",
+    "news",
+    "gov",
+    "edu",
+    "int",
+    "io",
+    "info",
+    "tv",
+    "au",
+    "ca",
+    "de",
+    "fr",
+    "in",
+    "ie",
+    "nz",
+    "eu",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +68,9 @@ def _range(since: str, until: str) -> str:
     return f"on or after {since}" if since else f"on or before {until}"
 
 
-def make_filters(since: str | None = None, until: str | None = None, sources: Iterable[str] | str | None = None) -> Filters:
+def make_filters(
+    since: str | None = None, until: str | None = None, sources: Iterable[str] | str | None = None
+) -> Filters:
     """Checked filters; QAError when a date is not a date or the range is empty."""
     since, until = check_day(since or "", "since"), check_day(until or "", "until")
     if since and until and since > until:
@@ -120,12 +143,15 @@ def select(articles: Mapping[str, Article], doc_of: Sequence[str], filters: Filt
     if filters.since or filters.until:
         undated = sum(1 for a in articles.values() if not a.published)
         if undated:
-            notices.append(f"{undated:,} article{'s' if undated != 1 else ''} with no known date "
-                           f"{'were' if undated != 1 else 'was'} left out by the date filter.")
+            notices.append(
+                f"{undated:,} article{'s' if undated != 1 else ''} with no known date "
+                f"{'were' if undated != 1 else 'was'} left out by the date filter."
+            )
     if filters.sources and not kept:
         known = ", ".join(sorted({outlet(a) for a in articles.values() if outlet(a)})[:12])
-        notices.append(f"No article is from {' or '.join(filters.sources)}; the outlets in the index are: "
-                       f"{known or 'none named'}.")
+        notices.append(
+            f"No article is from {' or '.join(filters.sources)}; the outlets in the index are: {known or 'none named'}."
+        )
     return Selection(allowed, len(kept), tuple(notices))
 
 

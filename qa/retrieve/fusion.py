@@ -20,10 +20,12 @@ from qa.retrieve.recency import freshness, has_time_cue
 from qa.settings import Settings
 
 # Words that shape a question but are not what it is about; left out of the keyword query.
-QUESTION_WORDS = frozenset("""
+QUESTION_WORDS = frozenset(
+    """
 who whom whose what which when where why how many much did does do was were is are has have had
 according recently recent this week weeks last month year years ago new news latest currently
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,9 @@ def _docs_by_best_chunk(doc_index: np.ndarray, rows: np.ndarray, limit: int) -> 
     return list(dict.fromkeys(int(d) for d in doc_index[rows]))[:limit]
 
 
-def rank_articles(index: Index, question: str, settings: Settings, as_of: int | None = None,
-                  allowed: np.ndarray | None = None) -> list[Ranked]:
+def rank_articles(
+    index: Index, question: str, settings: Settings, as_of: int | None = None, allowed: np.ndarray | None = None
+) -> list[Ranked]:
     """Every candidate article for the question, best first. `as_of` is a day number (see
     recency.day_number): articles published after it are left out and fresher ones weigh more; None
     means "as of the newest article". `allowed` is a boolean mask over chunk rows (filters)."""
@@ -96,16 +99,23 @@ def rank_articles(index: Index, question: str, settings: Settings, as_of: int | 
             keep = ~too_new[doc_index]
             allowed = keep if allowed is None else (allowed & keep)
     dense_rows, dense_sims = _dense_rows(index, question, settings, allowed)
-    similarity = dict(zip((int(d) for d in doc_index[dense_rows][::-1]), (float(x) for x in dense_sims[::-1]), strict=True))
+    similarity = dict(
+        zip((int(d) for d in doc_index[dense_rows][::-1]), (float(x) for x in dense_sims[::-1]), strict=True)
+    )
     kw_scores = index.keyword_index.scores(keyword_query(question))
     kw_rows = top_rows(kw_scores, settings.candidates, allowed)
     doc_kw = np.zeros(n_docs, dtype=np.float32)
     np.maximum.at(doc_kw, doc_index, np.where(allowed, kw_scores, 0.0) if allowed is not None else kw_scores)
-    lead_scores = kw_scores[index.lead_rows] if allowed is None else \
-        np.where(allowed[index.lead_rows], kw_scores[index.lead_rows], 0.0)
-    lists = [_docs_by_best_chunk(doc_index, dense_rows, settings.doc_candidates),
-             [int(d) for d in top_rows(doc_kw, settings.doc_candidates)],
-             [int(d) for d in top_rows(lead_scores, settings.doc_candidates)]]
+    lead_scores = (
+        kw_scores[index.lead_rows]
+        if allowed is None
+        else np.where(allowed[index.lead_rows], kw_scores[index.lead_rows], 0.0)
+    )
+    lists = [
+        _docs_by_best_chunk(doc_index, dense_rows, settings.doc_candidates),
+        [int(d) for d in top_rows(doc_kw, settings.doc_candidates)],
+        [int(d) for d in top_rows(lead_scores, settings.doc_candidates)],
+    ]
     fused = rrf(lists, settings.rrf_k)
     floor = settings.recency_floor_cue if has_time_cue(question) else settings.recency_floor
     if now is not None:
@@ -115,11 +125,23 @@ def rank_articles(index: Index, question: str, settings: Settings, as_of: int | 
     order = sorted(fused, key=lambda d: (-fused[d], d))
     ranks = [_ranks(li) for li in lists]
     best = _best_chunks(doc_index, dense_rows, kw_rows, settings.rrf_k)
-    return [Ranked(index.doc_ids[d], best.get(d) or (int(index.lead_rows[d]),), round(fused[d], 6),
-                   ranks[0].get(d, 0), ranks[1].get(d, 0), ranks[2].get(d, 0), similarity.get(d, 0.0)) for d in order]
+    return [
+        Ranked(
+            index.doc_ids[d],
+            best.get(d) or (int(index.lead_rows[d]),),
+            round(fused[d], 6),
+            ranks[0].get(d, 0),
+            ranks[1].get(d, 0),
+            ranks[2].get(d, 0),
+            similarity.get(d, 0.0),
+        )
+        for d in order
+    ]
 
 
-def _dense_rows(index: Index, question: str, settings: Settings, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _dense_rows(
+    index: Index, question: str, settings: Settings, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Chunk rows nearest to the question, best first (only allowed rows), and their cosine similarities."""
     qv = index.embed_query(question)
     k = settings.dense_candidates if allowed is None else min(len(allowed), settings.dense_candidates * 4)
@@ -130,8 +152,9 @@ def _dense_rows(index: Index, question: str, settings: Settings, allowed: np.nda
     return ids[0][keep][: settings.dense_candidates], sims[0][keep][: settings.dense_candidates]
 
 
-def _best_chunks(doc_index: np.ndarray, dense_rows: np.ndarray, kw_rows: np.ndarray, k: int,
-                 per_doc: int = 3) -> dict[int, tuple[int, ...]]:
+def _best_chunks(
+    doc_index: np.ndarray, dense_rows: np.ndarray, kw_rows: np.ndarray, k: int, per_doc: int = 3
+) -> dict[int, tuple[int, ...]]:
     """For each article, its chunks among the candidates, ordered by chunk-level fusion."""
     fused = rrf([[int(r) for r in dense_rows], [int(r) for r in kw_rows]], k)
     out: dict[int, list[int]] = {}

@@ -14,10 +14,27 @@ from qa.errors import QAError
 DATE_FORMAT = "YYYY-MM-DD"
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-MONTH_NUMBERS = {m: i for i, names in enumerate(("jan january", "feb february", "mar march", "apr april", "may",
-                                           "jun june", "jul july", "aug august", "sep sept september",
-                                           "oct october", "nov november", "dec december"), 1)
-           for m in names.split()}
+MONTH_NUMBERS = {
+    m: i
+    for i, names in enumerate(
+        (
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ),
+        1,
+    )
+    for m in names.split()
+}
 
 
 def parse_date(value: object, what: str) -> date:
@@ -66,7 +83,8 @@ _RELATIVE = re.compile(
     rf"|(?:[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)"
     rf"|(?:[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Aa] few|[Ss]everal|\d+)"
     rf" (?:days?|weeks?|months?|years?) ago"
-    rf"|{_DAYS})\b")
+    rf"|{_DAYS})\b"
+)
 
 
 def relative_mentions(text: str) -> list[tuple[int, int]]:

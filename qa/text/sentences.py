@@ -7,13 +7,64 @@ from collections.abc import Iterator
 
 # A sentence ends at . ! ? (with closing quotes/brackets) followed by space and a likely start, or at a
 # Chinese/Japanese full stop, which needs no space after it (but stays inside 「…。」 unless a space follows).
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])"
-                  r"|[。！？]+(?![。！？])(?:[」』”’）)]+(?=\s+\S)|(?![」』”’）)])(?=\s*\S))")
+_END = re.compile(
+    r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])"
+    r"|[。！？]+(?![。！？])(?:[」』”’）)]+(?=\s+\S)|(?![」』”’）)])(?=\s*\S))"
+)
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "st", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "prof",
-    "jr", "sr", "inc", "corp", "co", "ltd", "no", "vs", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "d.c", "e.g", "i.e", "a.m",
-    "p.m", "ft", "mt", "rev", "adm", "maj", "cmdr", "pres", "supt", "dept", "est", "approx",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "prof",
+    "jr",
+    "sr",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "no",
+    "vs",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "u.n",
+    "d.c",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
+    "ft",
+    "mt",
+    "rev",
+    "adm",
+    "maj",
+    "cmdr",
+    "pres",
+    "supt",
+    "dept",
+    "est",
+    "approx",
 }
 _WORD_BEFORE = re.compile(r"([A-Za-z.]+)$")
 

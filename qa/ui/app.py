@@ -2,7 +2,6 @@
 uploads. Only wiring lives here: answers come from `qa.api.ask`, new articles go through
 `qa.api.ingest`, and all HTML is made (and escaped) by `qa.ui`. Gradio is imported on use."""
 
-
 import logging
 import shutil
 import threading
@@ -87,8 +86,10 @@ def theme():
     """The default theme with the system's fonts, so the page fetches no web fonts."""
     import gradio as gr
 
-    return gr.themes.Default(font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
-                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+    return gr.themes.Default(
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
 
 
 def chat_messages(turns: list[ui.Turn], last: str | None = None) -> list[dict]:
@@ -113,8 +114,9 @@ def answer_turn(message: str, turns: list[ui.Turn], index_dir: Path, filters: di
         return ui.Turn(message, message, None, str(e))
     except Exception as e:  # a bug, not the user's doing: say so in the chat, keep the details in the log
         log.exception("answering %r failed", message)
-        return ui.Turn(message, message, None, f"Sorry, answering failed ({type(e).__name__}); the server log "
-                       "has the details.")
+        return ui.Turn(
+            message, message, None, f"Sorry, answering failed ({type(e).__name__}); the server log has the details."
+        )
     resolved = answer.resolved_question if answer.resolved_question not in ("", answer.question) else message
     return ui.Turn(message, resolved, answer)
 
@@ -166,7 +168,6 @@ def build_app(index_dir: Path, upload_dir: Path):
     """The Blocks app answering from the index at `index_dir`; uploads are stored in `upload_dir`."""
     import gradio as gr
 
-
     model_work = threading.BoundedSemaphore(MODEL_WORKERS)
 
     def respond(message: str, turns: list[ui.Turn], since: str = "", until: str = "", sources=None):
@@ -207,8 +208,12 @@ def build_app(index_dir: Path, upload_dir: Path):
                 report = ingest(saved, index_dir)
             except QAError as e:
                 rejected.append(str(e))
-        return (ui.ingest_html(report, rejected, [p.name for p in saved]), corpus_info(), None,
-                gr.update(choices=outlet_choices()))
+        return (
+            ui.ingest_html(report, rejected, [p.name for p in saved]),
+            corpus_info(),
+            None,
+            gr.update(choices=outlet_choices()),
+        )
 
     def corpus_info() -> str:
         return ui.corpus_html(open_index(index_dir).manifest)
@@ -221,37 +226,72 @@ def build_app(index_dir: Path, upload_dir: Path):
 
     with gr.Blocks(title="News QA", analytics_enabled=False) as demo:
         turns = gr.State([])
-        gr.HTML('<div class="qa-header"><h1>Ask the news</h1><p>Answers come only from the articles in the '
-                'corpus, each with the exact words it rests on. Click a number such as [1] to read the '
-                'source.</p></div>', js_on_load=None)
+        gr.HTML(
+            '<div class="qa-header"><h1>Ask the news</h1><p>Answers come only from the articles in the '
+            "corpus, each with the exact words it rests on. Click a number such as [1] to read the "
+            "source.</p></div>",
+            js_on_load=None,
+        )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
-                chatbot = gr.Chatbot(label="Chat", show_label=False, elem_id="qa-chat", height=480, latex_delimiters=[],
-                                     feedback_options=None, buttons=[], render_markdown=True,
-                                     placeholder="Ask a question about the articles in the corpus.")
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    show_label=False,
+                    elem_id="qa-chat",
+                    height=480,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    buttons=[],
+                    render_markdown=True,
+                    placeholder="Ask a question about the articles in the corpus.",
+                )
                 with gr.Row(equal_height=True):
-                    box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, min_width=160,
-                                     elem_id="qa-question", autofocus=True, max_length=4000)
+                    box = gr.Textbox(
+                        placeholder="Ask a question…",
+                        show_label=False,
+                        scale=5,
+                        min_width=160,
+                        elem_id="qa-question",
+                        autofocus=True,
+                        max_length=4000,
+                    )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-send")
                 with gr.Accordion("Filters: dates and outlets", open=False, elem_id="qa-filters"):
                     with gr.Row(equal_height=True):
                         since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, min_width=120, elem_id="qa-since")
                         until = gr.Textbox(label="Until (YYYY-MM-DD)", max_lines=1, min_width=120, elem_id="qa-until")
-                        sources_filter = gr.Dropdown(outlet_choices(), value=[], multiselect=True, label="Outlets",
-                                                     allow_custom_value=True, min_width=160, elem_id="qa-outlets")
+                        sources_filter = gr.Dropdown(
+                            outlet_choices(),
+                            value=[],
+                            multiselect=True,
+                            label="Outlets",
+                            allow_custom_value=True,
+                            min_width=160,
+                            elem_id="qa-outlets",
+                        )
                     gr.Markdown("Articles of unknown date are left out when a date is set.", elem_classes="qa-meta")
                 gr.Markdown("Try an example (the second is a follow-up to the first):")
                 with gr.Row(elem_classes="qa-examples"):
                     examples = [gr.Button(q, size="sm", min_width=120) for q in ui.EXAMPLES]
                 clear_btn = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
             with gr.Column(scale=2, min_width=300):
-                sources = gr.HTML(ui.sources_placeholder(), label="Sources", elem_id="qa-sources",
-                                  js_on_load=SOURCES_JS, container=True)
+                sources = gr.HTML(
+                    ui.sources_placeholder(),
+                    label="Sources",
+                    elem_id="qa-sources",
+                    js_on_load=SOURCES_JS,
+                    container=True,
+                )
                 with gr.Accordion("Corpus", open=True, elem_id="qa-corpus"):
                     stats = gr.HTML(corpus_info, elem_id="qa-stats", js_on_load=None)
-                    upload = gr.File(label=f"Add articles ({', '.join(ui.UPLOAD_TYPES)}; up to "
-                                     f"{ui.MAX_UPLOAD_BYTES // (1024 * 1024)} MB each)", file_count="multiple",
-                                     file_types=list(ui.UPLOAD_TYPES), elem_id="qa-upload", height=170)
+                    upload = gr.File(
+                        label=f"Add articles ({', '.join(ui.UPLOAD_TYPES)}; up to "
+                        f"{ui.MAX_UPLOAD_BYTES // (1024 * 1024)} MB each)",
+                        file_count="multiple",
+                        file_types=list(ui.UPLOAD_TYPES),
+                        elem_id="qa-upload",
+                        height=170,
+                    )
                     upload_status = gr.HTML("", elem_id="qa-upload-status", js_on_load=None)
 
         chat_outputs = [chatbot, turns, sources, box]

@@ -63,6 +63,7 @@ def safe_url(url: str) -> str:
 
 # ---------------------------------------------------------------- citations
 
+
 def cite_link(kind: str, turn_no: int, n: int, label: str) -> str:
     """A link the page's click handler turns into "show this source" (kind c: citation, p: passage)."""
     return f'<a class="qa-cite" href="#qa-src-{kind}-{turn_no}-{n}" title="Show source">{escape(label)}</a>'
@@ -73,6 +74,7 @@ def _meta(source: str, published: str) -> str:
 
 
 # ---------------------------------------------------------------- the chat message
+
 
 def message_html(turn_no: int, turn: Turn, n_words: int | None = None) -> str:
     """The assistant's message for a turn, as one line of HTML. With `n_words`, only that many words
@@ -92,8 +94,11 @@ def message_html(turn_no: int, turn: Turn, n_words: int | None = None) -> str:
         if not partial:
             body += _passage_list(turn_no, a)
     else:
-        marks = "" if partial else " " + "".join(cite_link("c", turn_no, i, f"[{i}]")
-                                                  for i in range(1, len(a.citations) + 1))
+        marks = (
+            ""
+            if partial
+            else " " + "".join(cite_link("c", turn_no, i, f"[{i}]") for i in range(1, len(a.citations) + 1))
+        )
         body = f'<p class="qa-answer"><strong>{text}</strong>{marks}</p>'
         if not partial:
             body += _source_list(turn_no, a.citations, a.stories) + _story_html(a.stories)
@@ -114,16 +119,19 @@ def _source_list(turn_no: int, citations: Sequence[Citation], stories: Sequence[
     for group in citation_groups(citations):
         c = citations[group[0] - 1]
         meta = _meta(c.source, c.published)
-        also = "".join(f" {cite_link('c', turn_no, j, f'[{j}]')} {_title_meta(citations[j - 1], 90)}" for j in group[1:])
+        also = "".join(
+            f" {cite_link('c', turn_no, j, f'[{j}]')} {_title_meta(citations[j - 1], 90)}" for j in group[1:]
+        )
         cited = {citations[j - 1].doc_id for j in group}
         uncited = [d for d in c.also_in if d not in cited]
         also += "".join(f"; {_member_meta(stories, d, 90)}" for d in uncited)
         n = len(cited) + len(uncited)
         items.append(
-            f'<li>{cite_link("c", turn_no, group[0], f"[{group[0]}]")} <b>{escape_line(c.title or c.doc_id, 120)}</b>'
+            f"<li>{cite_link('c', turn_no, group[0], f'[{group[0]}]')} <b>{escape_line(c.title or c.doc_id, 120)}</b>"
             + (f' <span class="qa-meta">{meta}</span>' if meta else "")
             + (f'<br><span class="qa-also">reported by {n} sources; also in{also}</span>' if n > 1 else "")
-            + f'<br><span class="qa-quote">“{escape_line(annotate(c.quote, c.published), 220)}”</span></li>')
+            + f'<br><span class="qa-quote">“{escape_line(annotate(c.quote, c.published), 220)}”</span></li>'
+        )
     return f'<ul class="qa-sources-list">{"".join(items)}</ul>'
 
 
@@ -133,8 +141,9 @@ def _story_html(stories: Sequence[Story], most: int = 5) -> str:
     for st in stories:
         names = [_member_meta([st], d, 60) for d in st.doc_ids[:most]]
         more = f"; and {len(st.doc_ids) - most} more" if len(st.doc_ids) > most else ""
-        out.append(f'<p class="qa-meta qa-story">One story, told by {len(st.doc_ids)} articles: '
-                   f'{"; ".join(names)}{more}</p>')
+        out.append(
+            f'<p class="qa-meta qa-story">One story, told by {len(st.doc_ids)} articles: {"; ".join(names)}{more}</p>'
+        )
     return "".join(out)
 
 
@@ -157,15 +166,20 @@ def _passage_list(turn_no: int, answer: Answer) -> str:
     if not answer.passages:
         return ""
     items = "".join(
-        f'<li>{cite_link("p", turn_no, i, f"passage {i}")} <b>{escape_line(p.title or p.doc_id, 120)}</b>'
-        + (f' <span class="qa-meta">also in {len(p.also_in)} more article{"s" if len(p.also_in) > 1 else ""}</span>'
-           if p.also_in else "")
+        f"<li>{cite_link('p', turn_no, i, f'passage {i}')} <b>{escape_line(p.title or p.doc_id, 120)}</b>"
+        + (
+            f' <span class="qa-meta">also in {len(p.also_in)} more article{"s" if len(p.also_in) > 1 else ""}</span>'
+            if p.also_in
+            else ""
+        )
         + f'<br><span class="qa-quote">{escape_line(p.text, 220)}</span></li>'
-        for i, p in enumerate(answer.passages[:3], 1))
+        for i, p in enumerate(answer.passages[:3], 1)
+    )
     return f'<p class="qa-meta">Closest passages (they do not answer the question):</p><ul class="qa-sources-list">{items}</ul>'
 
 
 # ---------------------------------------------------------------- the sources panel
+
 
 def highlight(text: str, spans: Sequence[tuple[int, int]], current: tuple[int, int] | None = None) -> str:
     """The text as HTML with each span in <mark>; the mark holding `current` gets class qa-current."""
@@ -188,8 +202,10 @@ def highlight(text: str, spans: Sequence[tuple[int, int]], current: tuple[int, i
 
 
 def sources_placeholder() -> str:
-    return ('<div class="qa-panel"><p class="qa-meta">Ask a question: the article each answer cites appears '
-            'here, with the quoted words highlighted. Click a number such as [1] to show that source.</p></div>')
+    return (
+        '<div class="qa-panel"><p class="qa-meta">Ask a question: the article each answer cites appears '
+        "here, with the quoted words highlighted. Click a number such as [1] to show that source.</p></div>"
+    )
 
 
 def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[str, Article]) -> str:
@@ -205,14 +221,17 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
         label = "Source"
     else:
         order, label = [n], "Closest passage (not an answer)"
-    nav = " ".join(cite_link(kind, turn_no, i, f"[{i}]" if kind == "c" else f"passage {i}")
-                   for i in range(1, len(items) + 1))
-    head = (f'<p class="qa-meta">{label} for <q>{escape_line(turn.resolved, 160)}</q></p>'
-            f'<p class="qa-nav">{nav}</p>')
+    nav = " ".join(
+        cite_link(kind, turn_no, i, f"[{i}]" if kind == "c" else f"passage {i}") for i in range(1, len(items) + 1)
+    )
+    head = f'<p class="qa-meta">{label} for <q>{escape_line(turn.resolved, 160)}</q></p><p class="qa-nav">{nav}</p>'
     blocks = [_article_block(kind, i, items[i - 1], articles, first=(k == 0)) for k, i in enumerate(order)]
     shown = {items[i - 1].doc_id for i in order}
-    blocks += [_article_block("c", 0, copy, articles, first=False) for copy in copies_of(items[n - 1], articles)
-               if copy.doc_id not in shown]
+    blocks += [
+        _article_block("c", 0, copy, articles, first=False)
+        for copy in copies_of(items[n - 1], articles)
+        if copy.doc_id not in shown
+    ]
     return f'<div class="qa-panel" data-current="{kind}{n}">{head}{"".join(blocks)}</div>'
 
 
@@ -226,7 +245,7 @@ def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], fir
     url = safe_url(getattr(item, "url", "") or (article.url if article else ""))
     link = f' <a href="{url}" target="_blank" rel="noopener noreferrer nofollow">original</a>' if url else ""
     number = f"[{i}] " if kind == "c" and i else ""
-    if article is not None and article.text[item.start:item.end] == quote:
+    if article is not None and article.text[item.start : item.end] == quote:
         body = highlight(article.text, [(item.start, item.end)], (item.start, item.end))
         note = ""
     else:
@@ -235,8 +254,10 @@ def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], fir
     dated = relative_note("this quote", quote, published) if kind == "c" else ""
     if dated:
         note += f'<p class="qa-note">{escape_line(dated)}</p>'
-    card = (f'<div class="qa-meta">{meta or "outlet and date unknown"}{link}</div>{note}'
-            f'<div class="qa-article">{body}</div>')
+    card = (
+        f'<div class="qa-meta">{meta or "outlet and date unknown"}{link}</div>{note}'
+        f'<div class="qa-article">{body}</div>'
+    )
     if first:
         return f'<div class="qa-source"><h3>{escape(number)}{title}</h3>{card}</div>'
     return f'<details class="qa-source"><summary>Also in {escape(number)}{title}</summary>{card}</details>'
@@ -244,14 +265,21 @@ def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], fir
 
 # ---------------------------------------------------------------- the corpus panel and uploads
 
+
 def corpus_html(manifest: Mapping, upload_note: str = "") -> str:
     """Number of articles and chunks, the model and when the index was built."""
     built = _when(str(manifest.get("built_at", "")))
-    rows = [("Articles", f"{manifest.get('n_articles', 0):,}"), ("Chunks", f"{manifest.get('n_chunks', 0):,}"),
-            ("Stories told by several articles", f"{manifest.get('n_stories', 0):,}"),
-            ("Model", manifest.get("model", "")), ("Built", built)]
+    rows = [
+        ("Articles", f"{manifest.get('n_articles', 0):,}"),
+        ("Chunks", f"{manifest.get('n_chunks', 0):,}"),
+        ("Stories told by several articles", f"{manifest.get('n_stories', 0):,}"),
+        ("Model", manifest.get("model", "")),
+        ("Built", built),
+    ]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f'<table class="qa-stats">{cells}</table>' + (f'<p class="qa-meta">{escape(upload_note)}</p>' if upload_note else "")
+    return f'<table class="qa-stats">{cells}</table>' + (
+        f'<p class="qa-meta">{escape(upload_note)}</p>' if upload_note else ""
+    )
 
 
 def _when(stamp: str) -> str:
@@ -274,16 +302,17 @@ def safe_upload_name(name: str) -> str:
     stem, ext = os.path.splitext(base)
     if ext.lower() not in UPLOAD_TYPES:
         shown = " ".join(str(name or "").split())[:80] or "the file"
-        raise QAError(f"{shown}: unsupported file type; upload "
-                      f"{', '.join(UPLOAD_TYPES)} files")
+        raise QAError(f"{shown}: unsupported file type; upload {', '.join(UPLOAD_TYPES)} files")
     stem = stem.strip("._-")[:80] or "upload"
     return stem + ext.lower()
 
 
 def check_upload_size(name: str, size: int) -> None:
     if size > MAX_UPLOAD_BYTES:
-        raise QAError(f"{name} is {size / 1e6:.1f} MB, over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit per "
-                      "file; split it into smaller files")
+        raise QAError(
+            f"{name} is {size / 1e6:.1f} MB, over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit per "
+            "file; split it into smaller files"
+        )
     if size == 0:
         raise QAError(f"{name} is empty")
 
@@ -293,9 +322,11 @@ def ingest_html(report, rejected: Sequence[str], saved: Sequence[str] = ()) -> s
     that could not be used, in plain words."""
     lines = [f"Stored {', '.join(saved)}"] if saved else []
     if report is not None:
-        lines.append(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
-                     f"{report.embedded} chunk{'' if report.embedded == 1 else 's'} embedded. The index now holds {report.n_articles:,} articles "
-                     f"in {report.n_chunks:,} chunks.")
+        lines.append(
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
+            f"{report.embedded} chunk{'' if report.embedded == 1 else 's'} embedded. The index now holds {report.n_articles:,} articles "
+            f"in {report.n_chunks:,} chunks."
+        )
         for p in report.problems:
             where = os.path.basename(p.path) + (f", line {p.line}" if p.line else "")
             lines.append(f"Skipped {where}: {p.message}")
