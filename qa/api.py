@@ -154,6 +154,7 @@ def ask(
             f"No article in the index is {filters.describe()}; widen the filters.",
             True,
             notices=chosen.notices + notices,
+            answer_kind="none",
         )
         return replace(empty, **asked)
     answer = enrich(idx, answer_question(idx, q, settings, as_of_day, chosen.allowed))

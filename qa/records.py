@@ -100,6 +100,9 @@ class Answer:
     notices: tuple[str, ...] = field(default=())
     stories: tuple[Story, ...] = ()  # the stories of the cited articles that hold more than one article
     resolved_question: str = ""  # the question answered: `question` with a follow-up's pronouns resolved
+    # "short": `answer` is a short span (name, number, phrase); "sentence": no short answer was sure, so
+    # `answer` is the best evidence sentence; "none": the corpus does not answer (abstained)
+    answer_kind: str = "short"
 
     def to_dict(self) -> dict:
         return asdict(self)

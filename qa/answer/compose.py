@@ -42,6 +42,7 @@ def answer_question(index: Index, question: str, settings: Settings, as_of: int 
             passages,
             info.answer_type,
             round(evidence[0].coverage, 4) if evidence else 0.0,
+            answer_kind="none",
         )
     ctxs = contexts(evidence, index.articles)
     cands = speaker_candidates(ctxs, index.articles) if info.asks_speaker else []
@@ -65,6 +66,7 @@ def answer_question(index: Index, question: str, settings: Settings, as_of: int 
         passages,
         info.answer_type,
         round(ev.coverage, 4),
+        answer_kind="sentence",
     )
 
 
