@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import Path
 
 from qa.answer.compose import answer_question
 from qa.answer.followup import resolve_followup
@@ -14,8 +13,8 @@ from qa.answer.news import enrich
 from qa.errors import IndexNotFoundError, QAError
 from qa.index.build import IngestReport, update_index
 from qa.index.embedding import Embedder
+from qa.index.layout import current_folder, index_folder
 from qa.index.loaded import Index, IndexCache, index_settings, load_index
-from qa.index.store import MANIFEST
 from qa.records import Answer
 from qa.retrieve.filters import make_filters, select
 from qa.settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
@@ -81,8 +80,8 @@ def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settin
 def open_index(index_dir: str | os.PathLike = DEFAULT_INDEX) -> Index:
     """The loaded index at `index_dir`, kept loaded and reloaded when it is rebuilt on disk. The bundled
     index (index/) is built from corpus/ the first time it is opened."""
-    path = Path(index_dir).resolve()
-    if path == DEFAULT_INDEX and not (path / MANIFEST).exists():
+    path = index_folder(index_dir)
+    if path == DEFAULT_INDEX and current_folder(path) is None:
         build_index([DEFAULT_CORPUS], path)
     return _indexes.get(path)
 

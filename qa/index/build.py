@@ -14,7 +14,8 @@ from qa.errors import IndexNotFoundError, QAError
 from qa.index import embedding
 from qa.index.embedding import Embedder
 from qa.index.keyword import KeywordIndex
-from qa.index.store import StoredIndex, read_grouping, read_index, write_index, write_lock
+from qa.index.layout import write_lock
+from qa.index.store import FORMAT_VERSION, StoredIndex, read_grouping, read_index, write_index
 from qa.index.stories import group_stories, rules
 from qa.index.vectors import build_vector_index
 from qa.ingest.chunking import chunk_article
@@ -82,11 +83,11 @@ def update_index(
     """Add the articles under `paths` to the index at `index_dir` (creating it). With `replace`, the
     index holds exactly these articles. Chunks already embedded are reused, never re-embedded."""
 
-    index_dir, settings = Path(index_dir), settings or Settings()
+    settings = settings or Settings()
     read = read_paths(paths)
     if not paths:
         read = ReadResult((), (Problem("", 0, "no files or folders were given; name the articles to import"),))
-    with write_lock(index_dir):
+    with write_lock(index_dir) as index_dir:  # the real folder, symlinks followed
         old = _previous(index_dir, settings, rebuild)
         if not read.articles:  # never replace an index with an empty one because every input was bad
             return IngestReport(
@@ -107,12 +108,30 @@ def update_index(
                 unchanged += 1
                 same.add(a.doc_id)
             merged[a.doc_id] = a
-        if old and not added and not updated and len(merged) == len(old_articles) and _same_story_rules(old):
+        if replace and old:  # articles whose file could not be read this time are kept as they were
+            for d in kept_unreadable(old_articles, merged, read.unreadable):
+                merged[d] = old_articles[d]
+                same.add(d)
+        upgrade = bool(old) and old.manifest.get("format_version") != FORMAT_VERSION
+        if old and not (added or updated or upgrade) and len(merged) == len(old_articles) and _same_story_rules(old):
             return IngestReport(len(merged), len(old.chunks), 0, 0, unchanged, 0, read.problems)
         chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, same, settings, embedder, progress)
         grouping = _stories(merged, old, same)
         _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping)
     return IngestReport(len(merged), len(chunks), added, updated, unchanged, embedded, read.problems)
+
+
+def kept_unreadable(old: dict[str, Article], merged: dict[str, Article], unreadable: Sequence[str]) -> list[str]:
+    """The old articles, missing from `merged`, that were read from a file or folder that could not be
+    read this time: an unreadable path must never remove articles."""
+    if not unreadable:
+        return []
+    roots = [Path(u).resolve() for u in unreadable]
+    return [
+        d
+        for d, a in old.items()
+        if d not in merged and a.path and any(Path(a.path).resolve().is_relative_to(r) for r in roots)
+    ]
 
 
 def _same_story_rules(old) -> bool:
@@ -122,7 +141,7 @@ def _same_story_rules(old) -> bool:
 def _stories(merged: dict[str, Article], old, same: set[str]):
     """The articles grouped into stories; unchanged articles keep their stories and stored fingerprints."""
 
-    previous = read_grouping(old.path, old.stories) if old and _same_story_rules(old) else None
+    previous = read_grouping(old) if old and _same_story_rules(old) else None
     if previous is not None:
         previous = previous.keep(d for d in merged if d in same)
     return group_stories(merged.values(), previous)
@@ -151,7 +170,8 @@ def _chunk_and_embed(
             texts.append(search_text(a, c))
     embedder = embedder or embedding.make_embedder(settings)
     fresh = _embed(embedder, texts, progress)
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    dim = old.vectors.shape[1] if old and not texts else embedder.dim  # nothing new: the model need not load
+    vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     it = iter(range(len(texts)))
     for j, r in enumerate(rows):
         vectors[j] = old.vectors[r] if r >= 0 else fresh[next(it)]
@@ -160,7 +180,7 @@ def _chunk_and_embed(
 
 def _embed(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
     if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
+        return np.zeros((0, 0), dtype=np.float32)
     if not progress:
         return embedder.embed(texts)
     from tqdm import tqdm

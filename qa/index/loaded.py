@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import QAError, rebuild_hint
+from qa.errors import IndexMismatchError, QAError, rebuild_hint
 from qa.index import embedding
 from qa.index.embedding import Embedder
-from qa.index.store import MANIFEST, StoredIndex, read_index, read_manifest
+from qa.index.layout import index_folder, stamp
+from qa.index.store import StoredIndex, read_index, read_manifest
 from qa.records import Story
 from qa.settings import DEFAULT_INDEX, INDEX_FIELDS, Settings
 from qa.text.dates import day_number
@@ -91,13 +92,23 @@ class Index:
 
     def embed_query(self, text: str) -> np.ndarray:
         text = truncate(text, self.settings.max_query_tokens, self.settings.tokenizer)
-        return self.embedder.embed([text])
+        vector = self.embedder.embed([text])
+        dim = self.manifest.get("dim", self.stored.vectors.shape[1])
+        if vector.shape != (1, dim):
+            raise IndexMismatchError(
+                f"the embedding model {getattr(self.embedder, 'name', '?')!r} gives vectors of {vector.shape[-1]} dimensions, but "
+                f"the index at {self.path} holds vectors of {dim} (made with {self.manifest.get('model')!r}); "
+                + rebuild_hint(self.path)
+            )
+        return vector
 
 
 def index_settings(index_dir: str | os.PathLike) -> Settings:
     """The settings the index at `index_dir` was built with (IndexNotFoundError when there is none)."""
+    return settings_of(read_manifest(index_dir), index_dir)
 
-    manifest = read_manifest(Path(index_dir))
+
+def settings_of(manifest: dict, index_dir: str | os.PathLike) -> Settings:
     try:
         return Settings(**{k: manifest[k] for k in INDEX_FIELDS})
     except KeyError as e:
@@ -109,26 +120,33 @@ def load_index(
 ) -> Index:
     """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
     must match them (a clear IndexMismatchError says what differs)."""
-    settings = settings or index_settings(index_dir)
-    return Index(read_index(Path(index_dir), settings.index_key()), settings, embedder)
+    stored = read_index(index_dir, settings.index_key() if settings else None)
+    return Index(stored, settings or settings_of(stored.manifest, index_dir), embedder)
+
+
+def same_model(a: Index, b: Index) -> bool:
+    """Whether two loaded indexes query with one embedding model (so one loaded model serves both)."""
+    return (a.settings.model, a.manifest.get("dim")) == (b.settings.model, b.manifest.get("dim"))
 
 
 class IndexCache:
     """Loaded indexes by folder, so that each question does not load its index again. An index rebuilt
-    on disk (its manifest changed) is loaded anew, keeping the embedding model already in memory."""
+    on disk (a new generation swapped in) is loaded anew; the embedding model already in memory is kept
+    when the new index was built with the same one, and replaced by the manifest's model otherwise."""
 
     def __init__(self) -> None:
-        self._loaded: dict[Path, tuple[float, Index]] = {}
+        self._loaded: dict[Path, tuple[tuple, Index]] = {}
         self._lock = threading.Lock()
 
     def get(self, index_dir: str | os.PathLike) -> Index:
-        path = Path(index_dir).resolve()
-        manifest = path / MANIFEST
+        path = index_folder(index_dir)
         with self._lock:
-            stamp = manifest.stat().st_mtime if manifest.exists() else 0.0
+            now = stamp(path)
             hit = self._loaded.get(path)
-            if hit and hit[0] == stamp:
+            if hit and hit[0] == now:
                 return hit[1]
-            index = load_index(path, embedder=hit[1].embedder if hit else None)
-            self._loaded[path] = (stamp, index)
+            index = load_index(path)
+            if hit and same_model(hit[1], index):
+                index.embedder = hit[1].embedder
+            self._loaded[path] = (now, index)
             return index

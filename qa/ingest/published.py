@@ -50,11 +50,11 @@ def with_date(article: Article) -> Article:
 
 
 def publication_date(article: Article) -> str:
-    meta = _from_text_date(article.published)
+    meta = metadata_date(article.published)
     return meta or url_date(article.url) or dateline_date(article.text, _year_in(article.url))
 
 
-def _from_text_date(value: str) -> str:
+def metadata_date(value: str) -> str:
     """A metadata date as YYYY-MM-DD: ISO, or written out ("June 12, 2022"); "" otherwise."""
     day = parse_day(value)
     if day:
