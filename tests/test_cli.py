@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa import cli
+from qa.index.layout import current_folder
 from qa.ingest.readers import read_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +114,7 @@ def test_qa_index_in_a_child_process(seed_index, tmp_path, new_folder):
     index = tmp_path / "env-index"
     done = run("ingest", str(new_folder), "--model", "hash-64", "--quiet", env={"QA_INDEX": str(index)})
     assert done.returncode == 0, done.stderr
-    assert (index / "manifest.json").exists()
+    assert (current_folder(index) / "manifest.json").exists()
     info = run("info", env={"QA_INDEX": str(index)})
     assert json.loads(info.stdout)["n_articles"] == 1
 
@@ -121,7 +122,7 @@ def test_qa_index_in_a_child_process(seed_index, tmp_path, new_folder):
 def test_info_shows_the_manifest_without_checksums(seed_index, capsys):
     assert cli.main(["info", "--index", str(seed_index)]) == 0
     manifest = json.loads(capsys.readouterr().out)
-    assert manifest["model"] == "hash-64" and manifest["n_articles"] == 2 and manifest["format_version"] == 2
+    assert manifest["model"] == "hash-64" and manifest["n_articles"] == 2 and manifest["format_version"] == 3
     assert {"dim", "tokenizer", "chunk_tokens", "chunk_overlap", "corpus_fingerprint", "n_chunks"} <= set(manifest)
     assert "checksums" not in manifest
 

@@ -1,5 +1,6 @@
-"""Crash safety (issue 6): ingest killed with SIGKILL at several points leaves the previous index loading
-and answering, and the next ingest completes; damaged index files fail loudly with IndexCorruptError;
+"""Crash safety (issues 6, 14): ingest killed with SIGKILL at every step of writing and swapping in a
+generation leaves the previous index (or, once CURRENT was renamed, the new one) loading and answering,
+and the next ingest completes and cleans up; damaged index files fail loudly with IndexCorruptError;
 a second writer gets IndexLockedError. Offline, with the hash embedder."""
 
 import json
@@ -16,8 +17,8 @@ import pytest
 from qa import cli
 from qa.api import ask, build_index, ingest
 from qa.errors import IndexCorruptError, IndexLockedError, QAError
+from qa.index.layout import CURRENT, current_folder, write_lock
 from qa.index.loaded import load_index
-from qa.index.store import write_lock
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +30,7 @@ NEW = "Quokka census\n\nRangers on Rottnest Island counted more quokkas than eve
 DRIVER = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    import qa.index.embedding, qa.index.store as store
+    import qa.index.embedding, qa.index.layout as layout, qa.index.store as store
     from qa import cli
     from qa.index.embedding import HashEmbedder
 
@@ -48,18 +49,20 @@ DRIVER = textwrap.dedent("""
         import faiss
         write = faiss.write_index
         faiss.write_index = lambda *a: (write(*a), pause())
-    elif point == "between-renames":  # where the atomic exchange is missing: old moved away, new not in
+    elif point == "before-pointer":  # the new generation complete on disk, CURRENT not yet written
+        publish = store.publish
+        store.publish = lambda path, gen: (pause(), publish(path, gen))
+    elif point in ("pointer-written", "after-swap"):  # the new CURRENT beside the old / renamed over it
         class Os:
             def __getattr__(self, name):
                 return getattr(os, name)
             def replace(self, a, b):
+                if Path(b).name == "CURRENT" and point == "pointer-written":
+                    pause()
                 os.replace(a, b)
-                pause()
-        store._exchange = lambda a, b: False
-        store.os = Os()
-    elif point == "after-swap":  # the new index is in; the old one is not yet deleted
-        exchange = store._exchange
-        store._exchange = lambda a, b: (exchange(a, b), pause())[0]
+                if Path(b).name == "CURRENT":
+                    pause()
+        layout.os = Os()
     sys.exit(cli.main(["ingest", new_dir, "--index", index_dir, "--quiet"]))
 """)
 
@@ -101,9 +104,12 @@ def kill(child: subprocess.Popen) -> None:
 
 
 def leftovers(index: Path) -> list[str]:
-    return sorted(
-        p.name for p in index.parent.iterdir() if p.name.startswith(f".{index.name}.") and not p.name.endswith(".lock")
-    )
+    """What a killed writer left: anything in the index folder but CURRENT and the generation it names,
+    and anything beside it but the lock."""
+    current = current_folder(index)
+    inside = [p.name for p in index.iterdir() if p.name != CURRENT and p != current]
+    beside = [p.name for p in index.parent.iterdir() if p.name.startswith(f".{index.name}.") and p.suffix != ".lock"]
+    return sorted(inside + beside)
 
 
 def assert_answers(index: Path, n_articles: int) -> None:
@@ -119,26 +125,26 @@ def assert_next_ingest_completes(index: Path) -> None:
     assert leftovers(index) == []
 
 
-@pytest.mark.parametrize("point", ["embedding", "writing", "between-renames"])
+@pytest.mark.parametrize("point", ["embedding", "writing", "before-pointer", "pointer-written"])
 def test_killed_ingest_leaves_the_previous_index(previous, point):
     kill(start_and_stop_at(previous, point))
     assert_answers(previous, 2)  # the previous index, whole
     assert_next_ingest_completes(previous)
 
 
-def test_killed_after_the_swap_leaves_the_new_index_and_a_stale_folder(previous):
+def test_killed_after_the_swap_leaves_the_new_index_and_the_old_generation_for_the_next_writer(previous):
     kill(start_and_stop_at(previous, "after-swap"))
-    assert leftovers(previous), "the killed run should have left its temporary folder"
+    assert leftovers(previous), "the killed run should have left the old generation"
     assert_answers(previous, 3)
     report = ingest([ROOT / "corpus"], previous, HASH, progress=False)  # nothing new: no write needed
     assert report.n_articles == 3 and leftovers(previous) == []
 
 
-def test_stale_temporary_folders_do_not_break_the_next_run(previous):
-    for name in (f".{previous.name}.tmp-999999", f".{previous.name}.old-999998"):
-        stale = previous.parent / name
-        stale.mkdir()
-        (stale / "vectors.npy").write_bytes(b"half a file")
+def test_unfinished_generations_do_not_break_the_next_run(previous):
+    for name in ("gen-999998", "gen-999999"):  # what killed writers leave: never named by CURRENT
+        (previous / name).mkdir()
+        (previous / name / "vectors.npy").write_bytes(b"half a file")
+    (previous / "CURRENT.tmp-999999").write_text("gen-999999\n")
     assert_answers(previous, 2)
     assert_next_ingest_completes(previous)
 
@@ -169,6 +175,11 @@ def test_lock_is_exclusive_in_process_too(tmp_path):
 # Damaged index files: each fails with IndexCorruptError, saying what and how to rebuild.
 
 
+def files(index: Path) -> Path:
+    """The folder of the current index files (the generation CURRENT names)."""
+    return current_folder(index)
+
+
 def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -181,21 +192,21 @@ def flip_byte(path: Path) -> None:
 
 def edit_manifest(change):
     def edit(index: Path) -> None:
-        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
-        (index / "manifest.json").write_text(json.dumps(change(manifest)), encoding="utf-8")
+        manifest = json.loads((files(index) / "manifest.json").read_text(encoding="utf-8"))
+        (files(index) / "manifest.json").write_text(json.dumps(change(manifest)), encoding="utf-8")
 
     return edit
 
 
 DAMAGE = {
-    "truncated vectors.npy": (lambda ix: truncate(ix / "vectors.npy"), "damaged"),
-    "truncated vectors.faiss": (lambda ix: truncate(ix / "vectors.faiss"), "damaged"),
-    "truncated chunks.jsonl": (lambda ix: truncate(ix / "chunks.jsonl"), "damaged"),
-    "flipped byte in articles.jsonl": (lambda ix: flip_byte(ix / "articles.jsonl"), "damaged"),
-    "flipped byte in bm25": (lambda ix: flip_byte(next((ix / "bm25").glob("*.npy"))), "damaged"),
-    "deleted vectors.faiss": (lambda ix: (ix / "vectors.faiss").unlink(), "missing"),
-    "truncated manifest": (lambda ix: truncate(ix / "manifest.json"), "damaged"),
-    "manifest not an object": (lambda ix: (ix / "manifest.json").write_text("[1, 2]"), "damaged"),
+    "truncated vectors.npy": (lambda ix: truncate(files(ix) / "vectors.npy"), "damaged"),
+    "truncated vectors.faiss": (lambda ix: truncate(files(ix) / "vectors.faiss"), "damaged"),
+    "truncated chunks.jsonl": (lambda ix: truncate(files(ix) / "chunks.jsonl"), "damaged"),
+    "flipped byte in articles.jsonl": (lambda ix: flip_byte(files(ix) / "articles.jsonl"), "damaged"),
+    "flipped byte in bm25": (lambda ix: flip_byte(next((files(ix) / "bm25").glob("*.npy"))), "damaged"),
+    "deleted vectors.faiss": (lambda ix: (files(ix) / "vectors.faiss").unlink(), "missing"),
+    "truncated manifest": (lambda ix: truncate(files(ix) / "manifest.json"), "damaged"),
+    "manifest not an object": (lambda ix: (files(ix) / "manifest.json").write_text("[1, 2]"), "damaged"),
     "manifest without checksums": (
         edit_manifest(lambda m: {k: v for k, v in m.items() if k != "checksums"}),
         "no file checksums",
@@ -204,6 +215,8 @@ DAMAGE = {
         edit_manifest(lambda m: {**m, "checksums": {**m["checksums"], "chunks.jsonl": "0" * 64}}),
         "damaged",
     ),
+    "CURRENT names a generation that is not there": (lambda ix: (ix / CURRENT).write_text("gen-000042\n"), "missing"),
+    "CURRENT holds something else": (lambda ix: (ix / CURRENT).write_text("../../etc\n"), "not a generation"),
 }
 
 
@@ -222,7 +235,7 @@ def test_damaged_index_fails_with_a_clear_error(previous, damage, capsys):
 
 
 def test_damaged_index_is_not_extended_but_can_be_rebuilt(previous):
-    truncate(previous / "vectors.npy")
+    truncate(files(previous) / "vectors.npy")
     with pytest.raises(IndexCorruptError, match="rebuild"):
         ingest([previous.parent / "new"], previous, HASH, progress=False)
     report = ingest([ROOT / "corpus", previous.parent / "new"], previous, HASH, progress=False, rebuild=True)
@@ -231,12 +244,12 @@ def test_damaged_index_is_not_extended_but_can_be_rebuilt(previous):
 
 
 def test_loading_does_not_write_or_wait(previous):
-    before = {p.name: p.stat().st_mtime_ns for p in previous.iterdir()}
+    before = {p: p.stat().st_mtime_ns for p in previous.rglob("*")}
     start = time.perf_counter()
     load_index(previous)
     assert time.perf_counter() - start < 5
-    assert {p.name: p.stat().st_mtime_ns for p in previous.iterdir()} == before
-    assert os.path.exists(previous / "manifest.json")
+    assert {p: p.stat().st_mtime_ns for p in previous.rglob("*")} == before
+    assert os.path.exists(files(previous) / "manifest.json")
 
 
 def test_disk_full_while_saving_keeps_the_previous_index(previous, monkeypatch):

@@ -12,6 +12,7 @@ from qa import cli
 from qa.answer.news import enrich
 from qa.api import ingest, load_index
 from qa.errors import QAError
+from qa.index.layout import current_folder
 from qa.ingest.published import dateline_date, publication_date, url_date
 from qa.ingest.readers import read_paths
 from qa.records import Answer, Article, Citation
@@ -152,4 +153,4 @@ def test_relative_dates_in_the_answer_cli_and_chat(dated_index):
 
 def test_dates_are_stored_in_the_index(dated_index):
     assert dated_index.articles["deal"].published == "2022-06-12"
-    assert Path(dated_index.path / "articles.jsonl").read_text().count('"published": "2022-06-12"') == 1
+    assert Path(current_folder(dated_index.path) / "articles.jsonl").read_text().count('"published": "2022-06-12"') == 1

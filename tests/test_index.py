@@ -14,6 +14,7 @@ from qa.api import ask, build_index, ingest
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.index.build import fingerprint, search_text
 from qa.index.keyword import KeywordIndex
+from qa.index.layout import current_folder
 from qa.index.loaded import Index, load_index
 from qa.index.store import StoredIndex, read_index
 from qa.index.vectors import build_vector_index, search_vectors
@@ -108,18 +109,20 @@ def test_a_copied_index_folder_answers_the_same(built, tmp_path):
 def test_saving_again_writes_the_same_files(built, tmp_path, hash_settings):
     sources, path = built
     build_index(sources, tmp_path / "again", hash_settings, progress=False, rebuild=True)
-    first, second = (json.loads((p / "manifest.json").read_text())["checksums"] for p in (path, tmp_path / "again"))
+    first, second = (
+        json.loads((current_folder(p) / "manifest.json").read_text())["checksums"] for p in (path, tmp_path / "again")
+    )
     assert first == second
 
 
 def test_manifest_says_how_the_index_was_built(built, hash_settings):
     sources, path = built
     manifest = load_index(path).manifest
-    assert manifest["format_version"] == 2  # 2: stories.jsonl and fingerprints.jsonl (issue 7)
+    assert manifest["format_version"] == 3  # 3: generation folders (issue 14); 2: stories.jsonl, fingerprints.jsonl
     assert {k: manifest[k] for k in hash_settings.index_key()} == hash_settings.index_key()
     assert manifest["dim"] == 64 and manifest["n_articles"] == 4
     assert manifest["corpus_fingerprint"] == fingerprint(read_paths(sources).articles)
-    files = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+    files = {p.relative_to(current_folder(path)).as_posix() for p in current_folder(path).rglob("*") if p.is_file()}
     assert files == {"manifest.json", *manifest["checksums"]}
     assert all(Path(f).suffix in (".json", ".jsonl", ".npy", ".faiss") for f in files)  # plain files, no pickle
 
@@ -254,11 +257,11 @@ def test_ingest_without_settings_keeps_the_model_of_the_index(seed_index, tmp_pa
 
 def test_an_index_of_another_format_version_names_both_versions(built):
     _, path = built
-    manifest = json.loads((path / "manifest.json").read_text())
-    (path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
+    manifest = json.loads((current_folder(path) / "manifest.json").read_text())
+    (current_folder(path) / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
     with pytest.raises(
         IndexMismatchError,
-        match=r"format version 99, this program reads version 2; rebuild it: "
+        match=r"format version 99, this program reads version 3 \(and 2, in the older flat folder\); rebuild it: "
         r"`python -m qa ingest --rebuild",
     ):
         load_index(path)

@@ -15,6 +15,7 @@ import pytest
 from qa import cli
 from qa.api import ingest
 from qa.errors import QAError
+from qa.index.layout import current_folder
 from qa.ingest.readers import read_paths
 from qa.settings import Settings
 
@@ -114,10 +115,18 @@ def test_cli_exits_nonzero_on_a_bad_file_unless_skip_bad(tmp_path, capsys, name,
     assert "0 added" in capsys.readouterr().out
 
 
+LEGACY = {"latin1.txt": 3, "cp1252.txt": 0}  # 8-bit files: read right, and reported at their first non-UTF-8 byte
+
+
 @pytest.mark.parametrize("name,data,expect", FINE, ids=[f[0] for f in FINE])
 def test_other_encodings_are_imported(tmp_path, name, data, expect):
     report = ingest([folder_with(tmp_path, name, data)], tmp_path / "index", HASH, progress=False)
-    assert report.problems == () and report.added == 2
+    assert report.added == 2
+    if name in LEGACY:
+        problem = only_problem(report, name)
+        assert f"not UTF-8 (byte {LEGACY[name]} is not valid UTF-8); read as windows-1252" in problem.message
+    else:
+        assert report.problems == ()
     article = {a.doc_id: a for a in read_paths([tmp_path / "in"]).articles}[Path(name).stem]
     assert expect in article.text and "\ufeff" not in article.text and "\x00" not in article.text
 
@@ -185,14 +194,16 @@ def unreadable(tmp_path, monkeypatch):
     secret = folder / "secret.txt"
     secret.chmod(0)
     if os.access(secret, os.R_OK):  # running as root
-        real = Path.read_bytes
+        import qa.ingest.readers as readers
 
-        def read_bytes(self):
-            if self.name == "secret.txt":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real(self)
+        real = readers._open
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        def refuse(path):
+            if path.name == "secret.txt":
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path)
+
+        monkeypatch.setattr(readers, "_open", refuse)
     yield folder
     secret.chmod(0o644)
 
@@ -212,9 +223,9 @@ def test_nothing_readable_writes_no_index_and_keeps_the_old_one(tmp_path, capsys
     out, err = capsys.readouterr()
     assert "no index was written" in out and "nothing was indexed" in err and not index.exists()
     ingest([folder_with(tmp_path, "x.txt", GOOD.encode())], index, HASH, progress=False)
-    manifest = (index / "manifest.json").read_bytes()
+    manifest = (current_folder(index) / "manifest.json").read_bytes()
     report = ingest([tmp_path / "missing"], index, HASH, progress=False, rebuild=True)
-    assert report.n_articles == 0 and (index / "manifest.json").read_bytes() == manifest
+    assert report.n_articles == 0 and (current_folder(index) / "manifest.json").read_bytes() == manifest
 
 
 def test_index_over_a_folder_of_other_files_is_refused(tmp_path):
@@ -236,7 +247,7 @@ def test_reingesting_the_same_articles_does_not_duplicate_them(tmp_path, capsys)
     assert (again.added, again.unchanged, again.embedded) == (0, first.n_articles, 0)
     assert cli.main(["ingest", str(corpus), "--index", str(index), "--quiet"]) == 0
     assert f"0 added, 0 updated, {first.n_articles} unchanged" in capsys.readouterr().out
-    lines = (index / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (current_folder(index) / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == first.n_articles
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from qa.api import build_index
 from qa.errors import IndexCorruptError
+from qa.index.layout import current_folder
 from qa.index.loaded import load_index
 from qa.settings import Settings
 
@@ -31,9 +32,10 @@ class Payload:
 
 @pytest.fixture
 def index(tmp_path) -> Path:
+    """The folder of the index files (the current generation) of a seed index."""
     path = tmp_path / "index"
     build_index([ROOT / "corpus"], path, Settings(model="hash-64"), progress=False)
-    return path
+    return current_folder(path)
 
 
 def plant(index: Path, name: str, data: bytes) -> None:
@@ -61,7 +63,7 @@ def test_pickled_array_in_the_index_is_refused_not_run(index, tmp_path, name):
     marker = tmp_path / "pwned"
     plant(index, name, pickled_npy(tmp_path, marker))
     with pytest.raises(IndexCorruptError, match="rebuild"):
-        load_index(index)
+        load_index(index.parent)
     assert not marker.exists(), "loading the index ran code from it"
 
 
@@ -69,7 +71,7 @@ def test_pickle_in_place_of_the_faiss_file_is_refused_not_run(index, tmp_path):
     marker = tmp_path / "pwned"
     plant(index, "vectors.faiss", pickle.dumps(Payload(marker)))
     with pytest.raises(IndexCorruptError):
-        load_index(index)
+        load_index(index.parent)
     assert not marker.exists()
 
 
@@ -85,7 +87,7 @@ def test_planted_pickle_files_are_never_opened(index, tmp_path, monkeypatch):
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", spy)
-    load_index(index)
+    load_index(index.parent)
     assert not marker.exists()
     assert not [f for f in opened if f.endswith((".pkl", ".pickle"))]
 

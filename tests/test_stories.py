@@ -11,6 +11,7 @@ import qa.index.stories as stories
 from qa import cli
 from qa.api import ask, ingest, load_index
 from qa.errors import IndexMismatchError
+from qa.index.layout import current_folder
 from qa.index.stories import Grouping, fingerprint_from_row, fingerprint_row, group_stories
 from qa.ingest.readers import read_paths
 from qa.records import Article
@@ -173,10 +174,10 @@ def seed_index(tmp_path_factory):
 
 
 def test_stories_are_kept_in_the_index_with_checksums(seed_index):
-    manifest = json.loads((seed_index / "manifest.json").read_text())
-    assert manifest["format_version"] == 2
+    manifest = json.loads((current_folder(seed_index) / "manifest.json").read_text())
+    assert manifest["format_version"] == 3
     assert {"stories.jsonl", "fingerprints.jsonl"} <= set(manifest["checksums"])
-    rows = [json.loads(x) for x in (seed_index / "stories.jsonl").read_text().splitlines()]
+    rows = [json.loads(x) for x in (current_folder(seed_index) / "stories.jsonl").read_text().splitlines()]
     assert len(rows) == 1 and len(rows[0]["doc_ids"]) == 2
     index = load_index(seed_index)
     a, b = sorted(index.articles)
@@ -188,8 +189,8 @@ def test_an_index_of_the_old_format_asks_to_be_rebuilt(seed_index, tmp_path):
 
     old = tmp_path / "old"
     shutil.copytree(seed_index, old)
-    manifest = json.loads((old / "manifest.json").read_text())
-    (old / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
+    manifest = json.loads((current_folder(old) / "manifest.json").read_text())
+    (current_folder(old) / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
     with pytest.raises(IndexMismatchError, match="rebuild"):
         load_index(old)
 

@@ -106,6 +106,10 @@ def reading(path: str | os.PathLike) -> Iterator[Path]:
         try:
             fd = os.open(folder / MANIFEST, os.O_RDONLY)
         except FileNotFoundError:
+            if current_folder(path) == folder:  # not a swap meanwhile: the pointer names nothing
+                raise IndexCorruptError(
+                    f"index file {folder / MANIFEST} is missing ({CURRENT} names it); " + rebuild_hint(path)
+                ) from None
             continue  # a writer swapped in another generation and removed this one meanwhile
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
@@ -218,13 +222,17 @@ def publish(path: Path, gen: Path) -> None:
 def collect(path: Path) -> None:
     """Delete what is no longer current and no reader holds: older generations, a killed writer's
     unfinished one, a format-2 index's flat files once a generation replaced them. Write lock held."""
-    current = current_name(path)
+    try:
+        current = current_name(path)
+    except IndexCorruptError:
+        current = None  # a damaged pointer: keep every generation until a new one is published
+    keep_all = current is None or not (path / current / MANIFEST).is_file()
     for p in sorted(path.iterdir()):
         if p.name.startswith(f"{CURRENT}.tmp-") and p.is_file():
             p.unlink()  # a pointer a killed writer did not get to rename
         elif p.name.startswith(".trash-gen-") and p.is_dir():
             shutil.rmtree(p, ignore_errors=True)  # a deletion a killed writer did not finish
-        elif _GENERATION.fullmatch(p.name) and p.is_dir() and p.name != current:
+        elif _GENERATION.fullmatch(p.name) and p.is_dir() and p.name != current and not keep_all:
             _remove_generation(p)
     if current and _is_our_manifest(path / MANIFEST):
         _remove_flat(path)
