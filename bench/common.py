@@ -149,7 +149,9 @@ def read_questions(*paths: str | os.PathLike) -> list[str]:
 
 def ensure_rtqa_index(path: Path = RTQA_INDEX) -> Path:
     """The default realtimeqa-dev index, built there (with a progress bar, ~8 min on 2 cores) if missing."""
-    if path == RTQA_INDEX and not (path / "manifest.json").exists():
+    from qa.index.layout import current_folder
+
+    if path == RTQA_INDEX and current_folder(path) is None:
         from qa.api import build_index
 
         print(f"Building the realtimeqa-dev index at {path} (once) …", flush=True)
@@ -160,10 +162,12 @@ def ensure_rtqa_index(path: Path = RTQA_INDEX) -> Path:
 def copy_index(src: Path, dest_parent: Path) -> Path:
     """A private copy of a built index folder (benchmarks never write into a shared one); the default
     realtimeqa-dev index is built first if it is missing."""
+    from qa.index.layout import current_folder
+
     src = ensure_rtqa_index(src)
-    if not (src / "manifest.json").exists():
+    if current_folder(src) is None:
         raise SystemExit(
-            f"error: no built index at {src} (no manifest.json yet); build one with "
+            f"error: no built index at {src} (no CURRENT or manifest.json yet); build one with "
             f"`python -m qa ingest {RTQA / 'corpus.jsonl'} --index DIR` and pass --index DIR"
         )
     dest = dest_parent / src.name

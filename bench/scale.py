@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="uniform random unit vectors (hardest for ANN), a mixture of n/100 clusters, or real chunk "
         "vectors from --vectors (queries: held-out chunks; n is capped by what the file holds)",
     )
-    p.add_argument("--vectors", default=str(RTQA_INDEX / "vectors.npy"), help="real: vectors.npy of a built index")
+    p.add_argument("--vectors", default=str(RTQA_INDEX), help="real: a built index folder, or its vectors.npy")
     p.add_argument(
         "--real-questions",
         default=str(RTQA / "questions.jsonl"),
@@ -72,6 +72,13 @@ def unit_rows(rng: np.random.Generator, n: int, dim: int, block: int = 100_000) 
     return out
 
 
+def vectors_file(path: Path) -> Path:
+    """vectors.npy of an index folder (its current generation), or the file given."""
+    from qa.index.layout import current_folder
+
+    return current_folder(path) / "vectors.npy" if path.is_dir() else path
+
+
 def make_data(args) -> tuple[np.ndarray, np.ndarray]:
     """(database, queries). Clustered: n/100 random centres; a point is its centre plus noise of the
     same norm (cosine ≈ 0.7 to its centre, ≈ 0.5 between points of one cluster); queries likewise.
@@ -82,7 +89,7 @@ def make_data(args) -> tuple[np.ndarray, np.ndarray]:
         from qa.index.embedding import SentenceTransformerEmbedder
 
         questions = read_questions(args.real_questions)[:n_queries]
-        real = np.load(args.vectors, allow_pickle=False)[:n]
+        real = np.load(vectors_file(Path(args.vectors)), allow_pickle=False)[:n]
         return np.ascontiguousarray(real, dtype=np.float32), SentenceTransformerEmbedder().embed(questions)
     if kind == "random":
         return unit_rows(rng, n, dim), unit_rows(rng, n_queries, dim)

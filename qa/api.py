@@ -26,6 +26,35 @@ MAX_QUESTION_CHARS = 2000
 _indexes = IndexCache()  # the indexes ask() and the app have opened, by folder
 
 
+def _paths(paths) -> list:
+    """The files and folders to read: one path, or an iterable of them (QAError naming the bad one)."""
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    try:
+        items = list(paths)
+    except TypeError:
+        raise QAError(f"paths must be a list of files or folders, not {type(paths).__name__} {paths!r:.60}") from None
+    for i, p in enumerate(items):
+        if not isinstance(p, (str, os.PathLike)):
+            raise QAError(f"paths[{i}] must be a file or folder path (str or Path), not {type(p).__name__} {p!r:.60}")
+    return items
+
+
+def _check_build_args(index_dir, settings, embedder, progress, rebuild) -> None:
+    if not isinstance(index_dir, (str, os.PathLike)):
+        raise QAError(f"index_dir must be an index folder path (str or Path), not {type(index_dir).__name__}")
+    _check_type(settings, Settings, "settings", "a qa.Settings")
+    if embedder is not None and not (callable(getattr(embedder, "embed", None)) and hasattr(embedder, "dim")):
+        raise QAError(f"embedder must have embed(texts) and dim, not {type(embedder).__name__}")
+    for name, value in (("progress", progress), ("rebuild", rebuild)):
+        _check_type(value, bool, name, "True or False")
+
+
+def _check_type(value, kind: type, name: str, what: str) -> None:
+    if value is not None and not isinstance(value, kind):
+        raise QAError(f"{name} must be {what}, not {type(value).__name__} {value!r:.60}")
+
+
 def build_index(
     paths: Iterable[str | os.PathLike],
     index_dir: str | os.PathLike = DEFAULT_INDEX,
@@ -36,8 +65,10 @@ def build_index(
 ) -> IngestReport:
     """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
     Settings default to those of the existing index (so its model is kept), else to `Settings()`."""
+    paths = _paths(paths)
+    _check_build_args(index_dir, settings, embedder, progress, rebuild)
     return update_index(
-        list(paths),
+        paths,
         index_dir,
         _settings_for(index_dir, settings, rebuild),
         embedder,
@@ -57,8 +88,10 @@ def ingest(
 ) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
     to those of the existing index (so its model is kept), else to `Settings()`."""
+    paths = _paths(paths)
+    _check_build_args(index_dir, settings, embedder, progress, rebuild)
     return update_index(
-        list(paths),
+        paths,
         index_dir,
         _settings_for(index_dir, settings, rebuild),
         embedder,
@@ -136,6 +169,7 @@ def ask(
     (see qa/retrieve/filters.py). With `previous` (the answer before, in a conversation), a follow-up
     such as "What does he say …" is asked as "What does Julio Borges say …"; the answer records the
     question it answered in `resolved_question`."""
+    _check_ask_args(index, settings, as_of, since, until, sources, previous)
     typed, _ = clean_question(question)  # a bad question or filter fails before the index is opened
     as_of_day = parse_date(as_of, "as_of").toordinal() if as_of else None
     filters = make_filters(since, until, sources)
@@ -158,6 +192,26 @@ def ask(
         return replace(empty, **asked)
     answer = enrich(idx, answer_question(idx, q, settings, as_of_day, chosen.allowed))
     return replace(answer, notices=chosen.notices + answer.notices + notices, **asked)
+
+
+def _check_ask_args(index, settings, as_of, since, until, sources, previous) -> None:
+    """QAError naming the argument of ask() that is of the wrong type (the question: clean_question)."""
+    if index is not None and not isinstance(index, (Index, str, os.PathLike)):
+        raise QAError(f"index must be an Index (from load_index) or an index folder path, not {type(index).__name__}")
+    _check_type(settings, Settings, "settings", "a qa.Settings")
+    for name, value in (("as_of", as_of), ("since", since), ("until", until)):
+        if value is not None and not isinstance(value, str):
+            parse_date(value, name)  # the one message for a date that is not a date
+    if sources is not None and not isinstance(sources, str):
+        try:
+            names = list(sources)
+        except TypeError:
+            raise QAError(
+                f"sources must be a list of outlet names, not {type(sources).__name__} {sources!r:.60}"
+            ) from None
+        for i, name in enumerate(names):
+            _check_type(name, str, f"sources[{i}]", "an outlet name (text)")
+    _check_type(previous, Answer, "previous", "the Answer of the question before")
 
 
 __all__ = ["ask", "build_index", "ingest", "load_index", "open_index"]

@@ -10,9 +10,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from qa.api import ask, ingest
-from qa.errors import QAError
+from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.evaluate.runner import run_cli
-from qa.index.store import read_manifest
+from qa.index.store import read_index
 from qa.settings import DEFAULT_INDEX, Settings
 from qa.text.dates import annotate
 
@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--model", help="embedding model of the --corpus index (hash-64: fast test embedder)")
 
-    sub.add_parser("info", parents=[common], help="show what the index holds")
+    sub.add_parser("info", parents=[common], help="check the index (checksums, structure) and show what it holds")
     return p
 
 
@@ -168,7 +168,12 @@ def _eval(args) -> int:
 
 
 def _info(args) -> int:
-    m = read_manifest(_index_dir(args))
-    m.pop("checksums", None)
-    print(json.dumps(m, indent=2, ensure_ascii=False))
+    """The manifest, after checking every checksum and the structure: exit status 1 when damaged."""
+    try:
+        stored = read_index(_index_dir(args))
+    except (IndexCorruptError, IndexMismatchError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    m = {k: v for k, v in stored.manifest.items() if k != "checksums"}
+    print(json.dumps({**m, "files": str(stored.folder), "verified": True}, indent=2, ensure_ascii=False))
     return 0

@@ -15,6 +15,7 @@ from qa.index.build import fingerprint
 from qa.index.embedding import HashEmbedder
 from qa.index.loaded import load_index
 from qa.ingest.readers import read_paths
+from qa.index.layout import current_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,10 +52,10 @@ def test_first_start_builds_the_index_with_a_progress_bar(corpus, tmp_path, hash
 def test_later_starts_load_the_index_as_it_is(corpus, tmp_path, hash_model, capsys):
     index = tmp_path / "index"
     sync(corpus, index, capsys)
-    manifest = (index / "manifest.json").read_bytes()
+    manifest = (current_folder(index) / "manifest.json").read_bytes()
     out, err = sync(corpus, index, capsys)
     assert "(0 added, 0 updated, 0 chunks embedded)" in out and "Embedding chunks" not in err
-    assert (index / "manifest.json").read_bytes() == manifest  # not even rewritten
+    assert (current_folder(index) / "manifest.json").read_bytes() == manifest  # not even rewritten
 
 
 def test_a_changed_corpus_is_noticed_and_the_index_updated(corpus, tmp_path, hash_model, capsys):
@@ -131,7 +132,7 @@ def test_defaults_serve_corpus_and_index_beside_app_on_localhost_7860(served, co
     assert server.index_dir == corpus.parent / "index" and server.upload_dir == corpus / "uploads"
     assert (server.launched["server_name"], server.launched["server_port"]) == ("127.0.0.1", 7860)
     assert server.launched["share"] is False and server.launched["auth"] is None
-    assert (corpus.parent / "index" / "manifest.json").exists()
+    assert current_folder(corpus.parent / "index") is not None
 
 
 def test_host_port_and_index_options(served, corpus, tmp_path, capsys):
@@ -145,7 +146,7 @@ def test_host_port_and_index_options(served, corpus, tmp_path, capsys):
 def test_qa_index_environment_variable_and_index_wins(served, corpus, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "from-env"))
     assert app.main(["--corpus", str(corpus)]) == 0
-    assert served[-1].index_dir == tmp_path / "from-env" and (tmp_path / "from-env" / "manifest.json").exists()
+    assert served[-1].index_dir == tmp_path / "from-env" and current_folder(tmp_path / "from-env") is not None
     assert app.main(["--corpus", str(corpus), "--index", str(tmp_path / "from-flag")]) == 0
     assert served[-1].index_dir == tmp_path / "from-flag"
 

@@ -20,6 +20,7 @@ from qa.evaluate.questions import EvalQuestion, load_questions
 from qa.index.loaded import load_index
 from qa.records import Answer, Citation, Passage
 from qa.settings import Settings
+from qa.index.layout import current_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTIONS = ROOT.parent / "shared" / "questions" / "seed-dev.jsonl"
@@ -292,10 +293,10 @@ def test_corpus_leaves_the_app_index_untouched_and_is_cached(tiny, tmp_path, cap
     assert cli.main(eval_args(questions, tmp_path, "--index", str(app), "--limit", "2")) == 0
     assert snapshot(app) == before
     built = [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]  # not the lock file
-    assert len(built) == 1 and (built[0] / "manifest.json").exists()
-    stamp = (built[0] / "manifest.json").stat().st_mtime_ns
+    assert len(built) == 1 and current_folder(built[0]) is not None
+    stamp = (current_folder(built[0]) / "manifest.json").stat().st_mtime_ns
     assert cli.main(eval_args(questions, tmp_path, "--index", str(app), "--limit", "1")) == 0  # reused
-    assert (built[0] / "manifest.json").stat().st_mtime_ns == stamp and snapshot(app) == before
+    assert (current_folder(built[0]) / "manifest.json").stat().st_mtime_ns == stamp and snapshot(app) == before
     missing = tmp_path / "no-app-index"
     assert cli.main(eval_args(questions, tmp_path, "--index", str(missing), "--limit", "1")) == 0
     assert not missing.exists()

@@ -41,6 +41,8 @@ READ_TRIES = 50  # a reader retries when a writer removed the generation it was 
 def index_folder(path: str | os.PathLike) -> Path:
     """The real folder of an index path: symlinks followed once, so that every name for one folder
     reads, writes and locks the same files. A path that is a file is refused."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise QAError(f"the index folder must be a path (str or Path), not {type(path).__name__} {path!r:.60}")
     real = Path(path).expanduser().resolve()
     if real.is_file():
         raise QAError(f"{path} is a file, not an index folder; give --index a folder (new, empty, or an index)")
