@@ -13,9 +13,9 @@ import qa.index.embedding
 import qa.ui.app
 from qa.index.build import fingerprint
 from qa.index.embedding import HashEmbedder
+from qa.index.layout import current_folder
 from qa.index.loaded import load_index
 from qa.ingest.readers import read_paths
-from qa.index.layout import current_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

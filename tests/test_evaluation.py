@@ -17,10 +17,10 @@ from qa.errors import QuestionSetError
 from qa.evaluate import runner as evaluation
 from qa.evaluate import summary
 from qa.evaluate.questions import EvalQuestion, load_questions
+from qa.index.layout import current_folder
 from qa.index.loaded import load_index
 from qa.records import Answer, Citation, Passage
 from qa.settings import Settings
-from qa.index.layout import current_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTIONS = ROOT.parent / "shared" / "questions" / "seed-dev.jsonl"
