@@ -8,11 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qa.api import ask, build_index, ingest
 from qa.index.layout import CURRENT, current_folder, reading
@@ -161,3 +164,40 @@ def test_the_baseline_realtimeqa_index_upgrades_without_embedding(tmp_path, shar
     report = ingest([shared / "datasets" / "realtimeqa-dev" / "corpus.jsonl"], copy, embedder=counting, progress=False)
     assert counting.n_texts == 0 and report.embedded == 0
     assert np.array_equal(load_index(copy).stored.vectors, old.stored.vectors)
+
+
+# ---------------------------------------------------------------- a property of the store
+
+ARTICLES = {
+    f"a{i}": f"Headline number {i}\n\nReport {i}: the council met and voted on harbour plan {i} on Monday.\n"
+    for i in range(6)
+}
+
+
+@settings(max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.sets(st.sampled_from(sorted(ARTICLES)), min_size=1), st.booleans()), min_size=1, max_size=3)
+)
+def test_any_sequence_of_writes_leaves_exactly_the_last_corpus_and_the_users_files(steps):
+    """Whatever is built or added in whatever order, the index holds what the last write says, one
+    generation is left, and a file the user put in the folder is never touched."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        index = folder / "index"
+        build_index([ROOT / "corpus"], index, HASH, progress=False)
+        (index / "mine.txt").write_text("mine\n", encoding="utf-8")
+        expected = {"000_f0064c69b098e1e3", "001_cafc69e03f85d0ea"}
+        for n, (chosen, add) in enumerate(steps):
+            src = folder / f"src{n}"
+            src.mkdir()
+            for name in chosen:
+                (src / f"{name}.txt").write_text(ARTICLES[name], encoding="utf-8")
+            (ingest if add else build_index)([src], index, HASH, progress=False)
+            expected = expected | chosen if add else set(chosen)
+        loaded = load_index(index)
+        assert set(loaded.articles) == expected
+        assert all(loaded.articles[c.doc_id].text[c.start : c.end] == c.text for c in loaded.chunks)
+        assert sorted(p.name for p in index.iterdir()) == [CURRENT, current_folder(index).name, "mine.txt"]
+        assert (index / "mine.txt").read_text(encoding="utf-8") == "mine\n"
+    finally:
+        shutil.rmtree(folder)
