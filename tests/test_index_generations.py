@@ -43,23 +43,25 @@ def two_corpora(tmp_path) -> tuple[Path, Path]:
 
 WRITER = textwrap.dedent("""
     import sys, time
+    from pathlib import Path
     from qa.api import build_index
     from qa.settings import Settings
-    index, small, big, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    index, small, big, seconds, done = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), Path(sys.argv[5])
     end, n = time.monotonic() + seconds, 0
-    while time.monotonic() < end:
+    while time.monotonic() < end or n < MIN_WRITES:  # a busy machine still gets its swaps
         build_index([small if n % 2 else big], index, Settings(model="hash-64"), progress=False)
         n += 1
-    print(n)
-""")
+    done.write_text(str(n))
+""").replace("MIN_WRITES", "6")
 
 READER = textwrap.dedent("""
     import json, sys, time
     from qa.errors import QAError
     from qa.index.loaded import load_index
-    index, seconds = sys.argv[1], float(sys.argv[2])
-    end, sizes, failures = time.monotonic() + seconds, {}, []
-    while time.monotonic() < end:
+    from pathlib import Path
+    index, done = sys.argv[1], Path(sys.argv[2])
+    sizes, failures = {}, []
+    while not done.exists():  # until the writer has finished
         try:
             loaded = load_index(index)
             # whole: every chunk's article is there, and the articles are one corpus or the other
@@ -76,20 +78,19 @@ def test_a_reader_racing_a_writer_always_loads_a_whole_index(tmp_path, two_corpo
     small, big = two_corpora
     index = tmp_path / "index"
     build_index([small], index, HASH, progress=False)
+    done = tmp_path / "writer-done"
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(index), str(small), str(big), str(RACE_SECONDS)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", WRITER, str(index), str(small), str(big), str(RACE_SECONDS), str(done)], cwd=ROOT
     )
     reader = subprocess.run(
-        [sys.executable, "-c", READER, str(index), str(RACE_SECONDS)],
+        [sys.executable, "-c", READER, str(index), str(done)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=RACE_SECONDS + 120,
+        timeout=RACE_SECONDS + 240,
     )
-    writes = int(writer.communicate(timeout=RACE_SECONDS + 120)[0])
+    writer.wait(timeout=60)
+    writes = int(done.read_text())
     assert writer.returncode == 0 and reader.returncode == 0, reader.stderr
     seen = json.loads(reader.stdout)
     assert seen["n_failures"] == 0, seen["failures"]
