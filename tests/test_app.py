@@ -543,7 +543,7 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
 
     build_index([ROOT / "corpus"], tmp_path / "index", Settings(model="hash-64"), progress=False)
     demo = qa.ui.app.build_app(tmp_path / "index", tmp_path / "uploads")
-    chat_fns = [f for f in demo.fns.values() if (f.name or "").startswith("respond")]
+    chat_fns = [f for f in demo.fns.values() if f.name in ("respond", "ask_example")]
     assert len(chat_fns) == 5 and {(f.concurrency_limit, f.concurrency_id) for f in chat_fns} == {
         (qa.ui.app.CHAT_STREAMS, "chat")
     }
@@ -638,7 +638,8 @@ def test_clear_cancels_an_answer_still_streaming(tmp_path):
 
     demo = qa.ui.app.build_app(hash_index(tmp_path), None)
     deps = demo.get_config_file()["dependencies"]
-    chats = {d["id"] for d in deps if demo.fns[d["id"]].name == "respond"}
+    chats = {d["id"] for d in deps if demo.fns[d["id"]].name in ("respond", "ask_example")}
+    assert len(chats) == 2 + len(ui.EXAMPLES)  # Enter, the Ask button and each example, each one event
     clear_targets = {tuple(t) for d in deps if demo.fns[d["id"]].name == "clear" for t in d["targets"]}
     assert len(clear_targets) == 2  # the Clear button and the chat's own clear icon
     for target in clear_targets:

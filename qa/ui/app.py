@@ -61,6 +61,7 @@ details.qa-source summary { cursor: pointer; margin-top: 0.6rem; font-weight: 60
   padding: 0.1rem 1rem 0.1rem 0; text-align: left; color: var(--body-text-color); }
 #qa-stats .qa-stats th { font-weight: 600; }
 .qa-panel { padding: 0.5rem 0.75rem; }
+.qa-panel:focus { outline: none; }  /* focused only to carry keyboard users to the source; its links show focus */
 .qa-examples { gap: 0.4rem !important; }
 .qa-examples button { flex: 1 1 auto; font-size: 0.95rem; font-weight: normal; border-radius: 999px;
   background: var(--background-fill-primary); border: 1px solid #2563eb; color: #1e40af; }
@@ -76,7 +77,7 @@ details.qa-source summary { cursor: pointer; margin-top: 0.6rem; font-weight: 60
 # answer is read from its start, not from the chat's bottom.
 SOURCES_JS = """
 const panel = element;
-const chat = document.querySelector('#qa-chat');
+const chatBox = () => document.querySelector('#qa-chat');
 let from = '';
 const phone = () => window.matchMedia('(max-width: 640px)').matches;
 const scroller = (el) => { for (let e = el.parentElement; e; e = e.parentElement) {
@@ -85,13 +86,18 @@ const scroller = (el) => { for (let e = el.parentElement; e; e = e.parentElement
 const toTop = (el) => { const box = scroller(el);
   if (box) box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; };
 const back = (turn) => {
-  const msg = chat && chat.querySelector(`.qa-msg[data-turn="${turn}"]`);
+  const chat = chatBox();
+  const msg = chat && chat.querySelector(`.qa-msg.qa-turn-${turn}`);
   if (!msg) return;
   const link = (from && msg.querySelector(`a[href="${from}"]`)) || msg.querySelector('a.qa-cite') || msg;
   chat.scrollIntoView({block: 'nearest'});
   toTop(msg);
   if (phone()) msg.scrollIntoView({block: 'start'});
   link.focus({preventScroll: true});
+};
+const jump = () => {
+  panel.scrollIntoView({block: phone() ? 'start' : 'nearest'});
+  (panel.querySelector('.qa-panel') || panel).focus({preventScroll: true});
 };
 const onClick = (e) => {
   const a = e.target && e.target.closest ? e.target.closest('a[href^="#qa-src-"], a[href^="#qa-msg-"]') : null;
@@ -103,7 +109,12 @@ const onClick = (e) => {
   if (turn) { back(Number(turn[1])); return; }
   const m = href.match(/^#qa-src-([cp])-(\\d+)-(\\d+)$/);
   if (!m) return;
-  if (!panel.contains(a)) { window.__qaJump = true; from = href; }
+  if (!panel.contains(a)) {  // from the chat: go to the panel now, and again once it shows this source
+    from = href;
+    window.__qaJump = true;
+    setTimeout(() => { window.__qaJump = false; }, 3000);
+    jump();
+  }
   trigger('click', {kind: m[1], turn: Number(m[2]), n: Number(m[3])});
 };
 if (window.__qaCiteClick) document.removeEventListener('click', window.__qaCiteClick, true);
@@ -115,25 +126,32 @@ const reveal = () => {
   if (box) box.scrollTop = Math.max(0, mark.offsetTop - 48);
   if (!window.__qaJump) return;
   window.__qaJump = false;
-  const target = panel.querySelector('.qa-panel') || panel;
-  panel.scrollIntoView({block: phone() ? 'start' : 'nearest'});
-  target.focus({preventScroll: true});
+  jump();
 };
 watch('value', reveal);
 reveal();
-let users = 0, done = 0;
-const follow = () => {
+let users = 0, done = 0, pinned = null;
+const follow = () => {  // Gradio may redraw the chat's scroll box: the newest question is pinned to its top again
+  const chat = chatBox();
+  if (!chat) return;
   const asked = chat.querySelectorAll('[data-testid=user]');
   const finished = chat.querySelectorAll('.qa-done').length;
   const grew = asked.length > users || finished > done;
   users = asked.length; done = finished;
-  if (!grew || !asked.length) return;
+  if (!asked.length) { pinned = null; return; }
   const question = asked[asked.length - 1];
+  const box = scroller(question);
+  if (!box || (!grew && box === pinned)) return;
+  pinned = box;
   toTop(question);
   const r = chat.getBoundingClientRect();
-  if (phone() && finished === asked.length && (r.top < 0 || r.bottom > window.innerHeight)) chat.scrollIntoView({block: 'start'});
+  if (phone() && grew && finished === asked.length && (r.top < 0 || r.bottom > window.innerHeight)) {
+    chat.scrollIntoView({block: 'start'});
+  }
 };
-if (chat) new MutationObserver(follow).observe(chat, {subtree: true, childList: true});
+let queued = false;  // the chat may be drawn anew, so the whole page is watched, once a frame at most
+new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; follow(); }); } })
+  .observe(document.body, {subtree: true, childList: true});
 """
 
 # Keeps the result of an upload in view: it appears above the drop zone, which may sit below the fold.
@@ -211,10 +229,6 @@ def chat_filters(since: str | None, until: str | None, sources) -> dict:
     return {k: v for k, v in found.items() if v}
 
 
-def _constant(value):
-    return lambda: value
-
-
 HEADER = (
     '<div class="qa-header"><h1>Ask the news</h1><p>Answers come only from the articles in the corpus, each '
     "with the exact words it rests on. Click a number such as [1] to read the source.</p></div>"
@@ -246,6 +260,15 @@ class Page:
             yield chat_messages(turns, frame), turns, gr.skip(), ""
             time.sleep(STREAM_DELAY)
         yield chat_messages(turns), turns, self.first_source(turns), ""
+
+    def example(self, question: str):
+        """The handler of an example button: asks `question` (as a single event, not "fill the box, then ask",
+        which Clear could cancel only half of: the answer then came back into the cleared chat)."""
+
+        def ask_example(turns: list[ui.Turn], since: str = "", until: str = "", sources=None):
+            yield from self.respond(question, turns, since, until, sources)
+
+        return ask_example
 
     def first_source(self, turns: list[ui.Turn]) -> str:
         import gradio as gr
@@ -401,12 +424,8 @@ def _wire(page: Page, turns, chat: dict, side: dict) -> None:
         chat["box"].submit(page.respond, inputs, outputs, **streams),
         chat["send"].click(page.respond, inputs, outputs, **streams),
     ]
-    for b, q in zip(chat["examples"], ui.EXAMPLES, strict=True):
-        asked.append(
-            b.click(_constant(q), None, chat["box"], queue=False, **page_only).then(
-                page.respond, inputs, outputs, **streams
-            )
-        )
+    for b, q in zip(chat["examples"], ui.EXAMPLES, strict=True):  # one event each, so that Clear cancels it whole
+        asked.append(b.click(page.example(q), inputs[1:], outputs, **streams))
     chat["clear"].click(page.clear, None, outputs, queue=False, cancels=asked, **page_only)
     chat["chatbot"].clear(page.clear, None, outputs, queue=False, cancels=asked, **page_only)
 

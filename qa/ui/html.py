@@ -102,7 +102,7 @@ def message_html(turn_no: int, turn: Turn, n_words: int | None = None) -> str:
     head = ""
     if turn.resolved != turn.question:
         head = f'<p class="qa-resolved">Understood as: {escape_line(turn.resolved)}</p>'
-    wrap = f'<div class="qa-msg{{}}" data-turn="{turn_no}">{head}{{}}</div>'
+    wrap = f'<div class="qa-msg qa-turn-{turn_no}{{}}">{head}{{}}</div>'  # (Gradio strips data- attributes)
     if turn.answer is None:
         return wrap.format(" qa-done", f'<p class="qa-error">{escape_line(turn.error)}</p>')
     a = turn.answer
@@ -276,7 +276,7 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
         for copy in copies_of(items[n - 1], articles)
         if copy.doc_id not in shown
     ]
-    return f'<div class="qa-panel" data-current="{kind}{n}">{head}{"".join(blocks)}</div>'
+    return f'<div class="qa-panel" data-current="{kind}{n}" tabindex="-1">{head}{"".join(blocks)}</div>'
 
 
 def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], first: bool) -> str:
