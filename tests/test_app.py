@@ -715,3 +715,23 @@ def test_the_throttle_looks_only_at_logins():
 
     asyncio.run(t({"type": "http", "method": "GET", "path": "/config", "client": ("10.0.0.1", 1)}, None, None))
     assert seen == ["/config"]
+
+
+# ---------------------------------------------------------------- the README's pictures of the evaluation
+
+
+def test_eval_plots_writes_the_reports_plots_as_png_files(tmp_path):
+    from bench.eval_plots import main
+    from qa.evaluate.summary import CURVE_KS
+
+    records = [
+        {"curve": {"hit": [min(1.0, k / 3) for k in CURVE_KS], "recall": [k / 10 for k in CURVE_KS]}, "latency_ms": ms}
+        for ms in (60.0, 75.0, 90.0)
+    ]
+    result = tmp_path / "eval.json"
+    result.write_text(json.dumps({"questions": records, "latency_p50_ms": 75.0, "latency_p95_ms": 88.5}))
+    assert main([str(result), "--out", str(tmp_path / "images"), "--name", "seed"]) == 0
+    written = sorted(p.name for p in (tmp_path / "images").iterdir())
+    assert written == ["seed-latency.png", "seed-retrieval.png"]
+    for name in written:
+        assert (tmp_path / "images" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
