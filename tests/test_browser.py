@@ -390,20 +390,19 @@ def test_date_filter_in_the_chat(session):
     assert "Borges" in last_answer(page).locator(".qa-answer").inner_text()
 
 
-def phone_page(browser, server, session):
+def open_page(browser, server, session, viewport=DESKTOP, **options):
+    """A new tab of the logged-in session at `viewport`, with the page loaded and settled."""
     url, _ = server
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        storage_state=session.context.storage_state(),
-    )
+    context = browser.new_context(viewport=viewport, storage_state=session.context.storage_state(), **options)
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
     settle(page)
     return context, page
+
+
+def phone_page(browser, server, session):
+    return open_page(browser, server, session, PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
 def in_view(page, selector: str) -> bool:
@@ -501,12 +500,7 @@ def settle(page) -> None:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_page_meets_wcag_aa_before_and_after_an_answer(browser, server, session, viewport):
-    url, _ = server
-    context = browser.new_context(viewport=viewport, storage_state=session.context.storage_state())
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#qa-question textarea", timeout=30_000)
-    settle(page)
+    context, page = open_page(browser, server, session, viewport)
     assert axe_violations(page) == []
     ask(page, "Who described the 'Club of Other'?")
     settle(page)
@@ -525,11 +519,7 @@ def test_the_page_meets_wcag_aa_before_and_after_an_answer(browser, server, sess
 
 
 def test_keyboard_alone_asks_opens_a_citation_and_comes_back(browser, server, session):
-    url, _ = server
-    context = browser.new_context(viewport=DESKTOP, storage_state=session.context.storage_state())
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#qa-question textarea", timeout=30_000)
+    context, page = open_page(browser, server, session, DESKTOP)
     assert page.evaluate("() => document.activeElement.closest('#qa-question') !== null")  # focused on load
     n = page.locator("#qa-chat [data-testid=bot]").count()
     page.keyboard.type("Who described the 'Club of Other'?")
@@ -578,12 +568,7 @@ def test_after_clear_a_follow_up_is_not_read_against_the_cleared_chat(session):
 
 
 def test_readme_picture_of_the_chat_answering_the_example(browser, server, session):
-    url, _ = server
-    context = browser.new_context(viewport=DESKTOP, storage_state=session.context.storage_state())
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#qa-question textarea", timeout=30_000)
-    settle(page)
+    context, page = open_page(browser, server, session, DESKTOP)
     ask(page, "Who described the 'Club of Other'?")
     settle(page)
     assert "UAE provides cash" in page.locator("#qa-sources mark.qa-current").first.inner_text()
