@@ -53,7 +53,8 @@ a.qa-cite:focus-visible, a.qa-back:focus-visible { outline: 2px solid var(--link
   line-height: 1.45; overflow-wrap: anywhere; }
 .qa-article mark { background: #fef08a; color: inherit; padding: 0 1px; border-radius: 2px; }
 .qa-article mark.qa-current { background: #fcd34d; box-shadow: 0 0 0 1px #b45309; }
-.qa-article mark.qa-near { background: none; box-shadow: none; outline: 2px dashed #6b7280; outline-offset: 1px; }
+/* a closest passage is not evidence: grey with a dashed underline, not the yellow of a cited quote */
+.qa-article mark.qa-near { background: #e5e7eb; box-shadow: none; border-bottom: 1px dashed #374151; }
 details.qa-source summary { cursor: pointer; margin-top: 0.6rem; font-weight: 600; }
 #qa-stats table.qa-stats { border-collapse: collapse; border: none !important; font-size: 0.92rem; margin: 0 0 0.5rem;
   width: auto; }
