@@ -1,11 +1,12 @@
 """Web chat over the news corpus.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus PATH...] [--share] [--auth USER:PASS]
+                  [--no-uploads]
 
 On start the index is brought in line with the corpus (folders and/or files; only new or changed
 articles are embedded), so a stale index is never served. Uploads are saved in `uploads/` inside a
 single corpus folder, otherwise in a folder beside the index (`<index>-uploads`), and are part of the
-corpus from then on. Environment: QA_INDEX (index folder), QA_AUTH
+corpus from then on; an upload only adds articles (--no-uploads turns uploading off). Environment: QA_INDEX (index folder), QA_AUTH
 ("user:pass"). Listens on 127.0.0.1 unless --host says otherwise; --share opts in to a public link.
 """
 
@@ -34,6 +35,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--share", action="store_true", help="also publish a public gradio.live link (off by default)")
     p.add_argument("--auth", help="require login as USER:PASS (default: $QA_AUTH, else no login)")
+    p.add_argument(
+        "--no-uploads",
+        action="store_true",
+        help="no upload widget on the page: articles are added only with `python -m qa ingest`",
+    )
     return p.parse_args(argv)
 
 
@@ -100,6 +106,15 @@ def answer_on_one_core() -> None:
     faiss.omp_set_num_threads(1)
 
 
+def login_throttle() -> dict:
+    """FastAPI arguments that put qa.ui.throttle.LoginThrottle in front of Gradio's /login route."""
+    from starlette.middleware import Middleware
+
+    from qa.ui.throttle import LoginThrottle
+
+    return {"middleware": [Middleware(LoginThrottle)]}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limit_malloc_arenas()
@@ -110,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     from qa.api import ask
     from qa.errors import QAError
     from qa.ui.app import CSS, build_app, theme
-    from qa.ui.html import EXAMPLES, MAX_UPLOAD_BYTES
+    from qa.ui.html import EXAMPLES
+    from qa.ui.uploads import MAX_UPLOAD_BYTES
 
     try:
         sync_index(corpus, index_dir)
@@ -120,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    demo = build_app(index_dir, uploads)
+    demo = build_app(index_dir, None if args.no_uploads else uploads)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
         server_name=args.host,
@@ -133,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         css=CSS,
         footer_links=[],
         ssr_mode=False,
-        show_error=True,
+        show_error=False,  # an unexpected error's text stays in the log; the page says only that it failed
+        app_kwargs=login_throttle() if auth else None,
         pwa=False,
         mcp_server=False,
         state_session_capacity=SESSIONS_KEPT,

@@ -13,6 +13,7 @@ from qa.api import ask, ingest
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.evaluate.runner import run_cli
 from qa.index.store import read_index
+from qa.retrieve.filters import outlet_name
 from qa.settings import DEFAULT_INDEX, Settings
 from qa.text.dates import annotate
 
@@ -125,9 +126,13 @@ def format_answer(answer) -> str:
     for n in answer.notices:
         lines.append(f"note: {n}")
     marks = "".join(f"[{i}]" for i in range(1, len(answer.citations) + 1))
-    lines.append(f"A: {answer.answer} {marks}".rstrip())
+    if answer.answer_kind == "sentence":  # no short answer was sure: the sentence reads as one, with its source
+        lines.append("A (no short answer was sure; the sentence that answers best):")
+        lines.append(f"   {' '.join(answer.answer.split())} {marks}".rstrip())
+    else:
+        lines.append(f"A: {answer.answer} {marks}".rstrip())
     for i, c in enumerate(answer.citations, 1):
-        where = ", ".join(x for x in (c.source, c.published, c.url) if x)
+        where = ", ".join(x for x in (outlet_name(c.source) if c.source else "", c.published, c.url) if x)
         lines += [
             "",
             f"[{i}] {c.title}" + (f" ({where})" if where else ""),
@@ -154,9 +159,8 @@ def _story_lines(stories) -> list[str]:
     for st in stories:
         lines += ["", f"Story {st.story_id}: {len(st.doc_ids)} articles tell it"]
         for k, d in enumerate(st.doc_ids):
-            meta = ", ".join(
-                x for x in (st.outlets[k] if st.outlets else "", st.published[k] if st.published else "") if x
-            )
+            name = outlet_name(st.outlets[k]) if st.outlets and st.outlets[k] else ""
+            meta = ", ".join(x for x in (name, st.published[k] if st.published else "") if x)
             why = f" — {st.why[k]}" if st.why and st.why[k] else ""
             title = st.titles[k] if st.titles else ""
             lines.append(f"  - {d}: {title}" + (f" ({meta})" if meta else "") + why)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 
@@ -17,11 +18,30 @@ class Article:
 
     @property
     def label(self) -> str:
-        """A human name for the article: its title, else its source and first words."""
-        if self.title:
-            return self.title
-        head = " ".join(self.text.split()[:10])
-        return f"{self.source}: {head}…" if self.source else f"{head}…"
+        """A human name for the article: its title, else the first sentence of its text cut at a word
+        ("Iran has established a foothold on America's doorstep and is expanding…"). Its outlet is not
+        part of it: the chat shows the outlet once, beside the name."""
+        return self.title or first_sentence(self.text)
+
+
+LABEL_CHARS = 90  # an untitled article's name: at most this many characters of its first sentence
+MIN_SENTENCE = 20  # a full stop sooner than this ("Mr.", "1.") does not end the first sentence
+# a dateline paragraph ("Washington CNN —") is skipped; a sentence ends at . ! ? before a capital
+_DATELINE = re.compile(r"^[^.!?\n]{0,60}[—–-]$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*(?=\s+[\"“‘(]?[A-Z0-9])")
+
+
+def first_sentence(text: str, limit: int = LABEL_CHARS) -> str:
+    """The first sentence of `text` (past a dateline paragraph) on one line, cut at a word with "…"
+    when longer than `limit`; a sentence's final full stop is dropped, as in a headline."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    lead = next((p for p in paragraphs if p and not _DATELINE.match(p)), " ".join(text.split()))
+    end = next((m.end() for m in _SENTENCE_END.finditer(lead) if m.start() >= MIN_SENTENCE), len(lead))
+    sentence = lead[:end]
+    if len(sentence) <= limit:
+        return sentence[:-1] if sentence.endswith(".") and not sentence.endswith("..") else sentence
+    cut = sentence[: limit + 1].rsplit(" ", 1)[0] if " " in sentence[:limit] else sentence[:limit]
+    return cut.rstrip(" ,;:—–-.") + "…"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from hypothesis import strategies as st
 
 from qa.answer.citations import citation_groups, same_words
 from qa.errors import QAError
-from qa.records import Answer, Article, Citation, Passage
+from qa.records import Answer, Article, Citation, Passage, Story
 from qa.ui import html as ui
+from qa.ui import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -160,8 +162,61 @@ def test_message_has_numbered_citations_and_grouped_sources():
     assert re.findall(r'href="#qa-src-c-0-(\d)"', msg)[:2] == ["1", "2"]
     text = plain(msg)
     assert text.startswith("Julio Borges [1][2]")
-    assert "also in [2] Iran has a foothold (foxnews, 2021-03-01)" in text
+    # one line for the story, the outlet once and by its name; not "reported by 2 sources; also in …" as well
+    assert "Told by 2 articles: [1] Iran Cozies Up To Venezuela; [2] Iran has a foothold (Fox News)" in text
+    assert text.count("Told by") == 1 and "reported by" not in text and "also in" not in text
     assert "Understood as" not in text
+
+
+def quotes(fragment: str) -> list[str]:
+    """The text of every quote (`.qa-quote`) in an HTML fragment, as the browser's textContent has it."""
+    return [html.unescape(q) for q in re.findall(r'<span class="qa-quote">(.*?)</span>', fragment, re.S)]
+
+
+def test_quotes_in_the_chat_are_exactly_the_articles_words():
+    a = borges_answer()
+    msg = ui.message_html(0, ui.Turn(a.question, a.question, a))
+    (shown,) = quotes(msg)  # the duplicate's quote is not shown twice
+    assert shown == a.citations[0].quote and shown in BORGES_A.text  # line breaks and all, and no added marks
+    assert "“" + shown not in plain(msg) and "““" not in plain(msg)
+    long = article("l", "Lead. " + "The council met again, and it spoke. " * 20, title="Council")
+    c = cite(long, long.text[6:].strip())
+    msg = ui.message_html(0, ui.Turn("q", "q", Answer("q", "The council", False, (c,))))
+    (cut,) = quotes(msg)
+    assert cut in long.text and len(cut) <= ui.QUOTE_CHARS and not cut.endswith((".", ",", " "))
+    assert "</span>…</span>" in msg.replace('<span class="qa-cut" aria-label="(shortened)">', "")  # "…" outside
+    assert ".…" not in plain(msg) and ",…" not in plain(msg)
+
+
+def test_relative_dates_are_placed_outside_the_quote():
+    a = article("d", "The deal was signed last week, officials said.", title="Deal", published="")
+    c = cite(a, a.text)
+    answer = Answer("When?", "last week", False, (c,), notices=("In [1], “last week” is relative to …",))
+    msg = ui.message_html(0, ui.Turn("When?", "When?", answer))
+    assert quotes(msg) == [a.text] and "(article date unknown)" not in msg
+
+
+def test_story_line_names_the_outlets_when_each_article_has_its_own():
+    a = borges_answer()
+    story = Story("s1", ("a", "b", "c"), titles=("A", "B", "C"), outlets=("cnn.com", "foxnews", "usatoday.com"))
+    msg = plain(ui.message_html(0, ui.Turn(a.question, a.question, replace(a, stories=(story,)))))
+    assert "Told by 3 outlets: [1] CNN, [2] Fox News, USA Today" in msg
+
+
+def test_sentence_answer_reads_as_a_sentence_with_its_citation():
+    quote = BORGES_A.text[BORGES_A.text.index("“") : BORGES_A.text.index("\n\nMore")]
+    c = cite(BORGES_A, quote)
+    a = Answer("What happened?", quote, False, (c,), answer_kind="sentence")
+    msg = ui.message_html(0, ui.Turn(a.question, a.question, a))
+    assert "<strong>" not in msg and 'class="qa-answer qa-sentence"' in msg
+    assert quotes(msg) == [quote]  # said once, as the article's words, then its citation
+    assert re.search(r'qa-sentence">.*</span></span> <a class="qa-cite" href="#qa-src-c-0-1"', msg)
+    assert "No short answer was sure" in plain(msg)
+    from qa.cli import format_answer
+
+    out = format_answer(a)
+    assert "A (no short answer was sure; the sentence that answers best):" in out
+    assert f"   {' '.join(quote.split())} [1]" in out
 
 
 def test_message_shows_resolved_question():
@@ -186,8 +241,13 @@ def test_abstention_says_so_and_lists_closest_passages():
     a = Answer("What is the capital of France?", "The corpus does not seem to answer this question.", True, (), (p,))
     msg = ui.message_html(1, ui.Turn(a.question, a.question, a))
     assert "The corpus does not seem to answer this question." in plain(msg)
-    assert "Closest passages" in plain(msg) and 'href="#qa-src-p-1-1"' in msg
-    assert "qa-src-c-" not in msg
+    assert "Closest passage (it does not answer the question):" in plain(msg) and 'href="#qa-src-p-1-1"' in msg
+    assert "Closest passages" not in plain(msg)  # one passage: singular
+    assert "qa-src-c-" not in msg and quotes(msg) == ["Intro."]
+    two = replace(a, passages=(p, replace(p, doc_id="a", text="Borges explained:")))
+    assert "Closest passages (they do not answer the question):" in plain(
+        ui.message_html(1, ui.Turn(a.question, a.question, two))
+    )
 
 
 def test_error_turn_shows_the_message():
@@ -217,7 +277,9 @@ def test_source_panel_highlights_the_cited_span():
     assert "Also in [2] Iran has a foothold" in plain(out)  # the near-duplicate, with its own span
     assert plain(out).count(a.citations[1].quote) == 1
     out2 = ui.source_html(0, turn, "c", 2, articles)
-    assert "<h3>&#91;2&#93; Iran has a foothold</h3>" in out2 and "foxnews, 2021" in plain(out2)
+    assert '<h3 tabindex="-1">&#91;2&#93; Iran has a foothold</h3>' in out2 and "Fox News, 2021" in plain(out2)
+    assert 'href="#qa-msg-0"' in out2 and "Back to the answer" in plain(out2)  # one tap back to the answer
+    assert 'class="qa-article" tabindex="0"' in out2  # the scrollable text can be scrolled by keyboard
 
 
 def test_source_panel_escapes_article_text_and_rejects_bad_urls():
@@ -242,7 +304,8 @@ def test_source_panel_for_passages_and_bad_numbers():
     a = Answer("q", "no", True, (), (p,))
     turn = ui.Turn("q", "q", a)
     out = ui.source_html(0, turn, "p", 1, {"b": BORGES_B})
-    assert "Closest passage" in plain(out) and '<mark class="qa-current">Intro&#46;</mark>' in out
+    # a closest passage is outlined as such, not highlighted like evidence
+    assert "Closest passage" in plain(out) and '<mark class="qa-current qa-near">Intro&#46;</mark>' in out
     assert ui.source_html(0, turn, "p", 7, {"b": BORGES_B}) == ui.sources_placeholder()
     assert ui.source_html(0, ui.Turn("q", "q", None, "err"), "c", 1, {}) == ui.sources_placeholder()
 
@@ -267,57 +330,54 @@ def test_corpus_html_shows_counts_model_and_date():
         ("/abs/path/news.JSONL", "news.jsonl"),
         (".hidden.txt", "hidden.txt"),
         ("a b<c>;rm -rf.html", "a_b_c_rm_-rf.html"),
-        ("ünïcødé naïve.txt", "unic_de_naive.txt"),
+        ("ünïcødé naïve.txt", "ünïcødé_naïve.txt"),
+        ("u\u0308ber.txt", "\u00fcber.txt"),  # NFC: the combining diaeresis joins its letter
+        ("новости 2024.txt", "новости_2024.txt"),
+        ("新闻.md", "新闻.md"),
+        ("evil\u202etxt.exe.txt", "evil_txt.exe.txt"),  # a direction override is not a letter
         ("x" * 300 + ".txt", "x" * 80 + ".txt"),
     ],
 )
-def test_safe_upload_name(name, expected):
-    got = ui.safe_upload_name(name)
-    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(txt|md|json|jsonl|html|htm)", got)
-    assert got == expected
+def test_upload_names_keep_any_script_and_stay_plain_file_names(name, expected):
+    got = uploads.safe_upload_name(name)
+    assert re.fullmatch(r"\w[\w.-]*\.(txt|md|json|jsonl|html|htm)", got) and "/" not in got
+    assert got == expected and len(got.encode()) < 255
 
 
 @pytest.mark.parametrize(
-    "name", ["evil.exe", "..", "..txt", "", ".", "noext", "a.txt/..", "x.txt\x00.exe", "script.js"]
+    "name", ["evil.exe", "..", "..txt", "", ".", "noext", "a.txt/..", "x.txt\x00.exe", "script.js", "新闻"]
 )
 def test_safe_upload_name_refuses_other_types(name):
     with pytest.raises(QAError, match="unsupported file type"):
-        ui.safe_upload_name(name)
+        uploads.safe_upload_name(name)
 
 
 def test_upload_size_limit():
-    ui.check_upload_size("a.txt", ui.MAX_UPLOAD_BYTES)
+    uploads.check_upload_size("a.txt", uploads.MAX_UPLOAD_BYTES)
     with pytest.raises(QAError, match="over the 20 MB limit"):
-        ui.check_upload_size("a.txt", ui.MAX_UPLOAD_BYTES + 1)
+        uploads.check_upload_size("a.txt", uploads.MAX_UPLOAD_BYTES + 1)
     with pytest.raises(QAError, match="empty"):
-        ui.check_upload_size("a.txt", 0)
+        uploads.check_upload_size("a.txt", 0)
+
+
+def incoming(tmp_path: Path, name: str, text: str) -> str:
+    """A file as Gradio hands an upload over: in a temporary folder of its own, under the name the browser sent."""
+    folder = tmp_path / "gradio" / str(len(list(tmp_path.glob("gradio/*"))))
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return str(folder / name)
 
 
 def test_save_uploads_stays_inside_the_folder(tmp_path):
-    from qa.ui.app import save_uploads
-
-    incoming = tmp_path / "gradio" / "..weird name<>.txt"
-    incoming.parent.mkdir()
-    incoming.write_text("Some article.\n")
-    big = tmp_path / "gradio" / "big.txt"
+    weird = incoming(tmp_path, "..weird name<>.txt", "Some article.\n")
+    big = incoming(tmp_path, "big.txt", "")
     with open(big, "wb") as f:
-        f.truncate(ui.MAX_UPLOAD_BYTES + 1)
-    (tmp_path / "gradio" / "empty.md").write_text("")
-    (tmp_path / "gradio" / "tool.exe").write_text("MZ")
+        f.truncate(uploads.MAX_UPLOAD_BYTES + 1)
+    empty, tool = incoming(tmp_path, "empty.md", ""), incoming(tmp_path, "tool.exe", "MZ")
     folder = tmp_path / "corpus" / "uploads"
     taken = {"taken": Article("taken", "x", path=str(tmp_path / "corpus" / "taken.txt"))}
-    (tmp_path / "gradio" / "taken.txt").write_text("Another article with a name already in use.")
-    saved, rejected = save_uploads(
-        [
-            str(incoming),
-            str(big),
-            str(tmp_path / "gradio" / "empty.md"),
-            str(tmp_path / "gradio" / "tool.exe"),
-            str(tmp_path / "gradio" / "taken.txt"),
-        ],
-        folder,
-        taken,
-    )
+    again = incoming(tmp_path, "taken.txt", "Another article with a name already in use.")
+    saved, rejected = uploads.save_uploads([weird, big, empty, tool, again], folder, taken)
     assert [p.name for p in saved] == ["weird_name.txt", "taken-2.txt"]
     assert all(p.parent == folder.resolve() for p in saved)
     assert sorted(p.name for p in folder.iterdir()) == ["taken-2.txt", "weird_name.txt"]
@@ -325,18 +385,57 @@ def test_save_uploads_stays_inside_the_folder(tmp_path):
     assert any("unsupported" in r for r in rejected)
 
 
+def test_an_upload_never_overwrites_a_stored_file(tmp_path):
+    folder = tmp_path / "uploads"
+    first = uploads.save_uploads([incoming(tmp_path, "news.txt", "First story.")], folder, {})[0]
+    second, _ = uploads.save_uploads([incoming(tmp_path, "news.txt", "Second story.")], folder, {})
+    assert [p.name for p in first + second] == ["news.txt", "news-2.txt"]
+    assert (folder / "news.txt").read_text() == "First story." and (
+        folder / "news-2.txt"
+    ).read_text() == "Second story."
+    same, rejected = uploads.save_uploads([incoming(tmp_path, "news.txt", "First story.")], folder, {})
+    assert same == [] and rejected == ["news.txt: this file was already uploaded; nothing changed"]
+
+
+def test_uploads_named_in_cyrillic_with_the_same_digits_are_both_kept(tmp_path):
+    folder = tmp_path / "uploads"
+    files = [incoming(tmp_path, "новости 2024.txt", "Story one."), incoming(tmp_path, "погода 2024.txt", "Story two.")]
+    saved, rejected = uploads.save_uploads(files, folder, {})
+    assert rejected == [] and [p.name for p in saved] == ["новости_2024.txt", "погода_2024.txt"]
+    assert [p.read_text() for p in saved] == ["Story one.", "Story two."]
+
+
+def test_an_upload_cannot_replace_an_article_of_the_index(tmp_path):
+    folder = tmp_path / "uploads"
+    existing = {"a1": Article("a1", "The original text.")}
+    rows = [{"id": "a1", "text": "Replaced text!"}, {"id": "n1", "text": "A new article.", "title": "New"}]
+    jsonl = incoming(tmp_path, "feed.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    saved, rejected = uploads.save_uploads([jsonl], folder, existing)
+    assert [p.name for p in saved] == ["feed.jsonl"]
+    stored = [json.loads(line) for line in saved[0].read_text().splitlines()]
+    assert [r["id"] for r in stored] == ["n1"] and stored[0]["title"] == "New"  # only the new article is stored
+    assert rejected == [
+        "feed.jsonl: 1 article with id 'a1' already in the index; uploads only add articles; to replace or "
+        "remove one, run `python -m qa ingest` on the server"
+    ]
+    only_old = incoming(tmp_path, "old.json", json.dumps({"id": "a1", "text": "Replaced again"}))
+    saved, rejected = uploads.save_uploads([only_old], folder, existing)
+    assert saved == [] and "'a1' already in the index" in rejected[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["feed.jsonl"]
+
+
 def test_ingest_html_lists_counts_and_problems():
     from qa.index.build import IngestReport
     from qa.ingest.readers import Problem
 
     report = IngestReport(3, 12, 1, 0, 2, 4, (Problem("/tmp/x/uploads/bad.jsonl", 2, "invalid JSON <x>"),))
-    out = ui.ingest_html(report, ["tool.exe: unsupported file type"], ["a.txt", "b<c>.md"])
+    out = uploads.ingest_html(report, ["tool.exe: unsupported file type"], ["a.txt", "b<c>.md"])
     text = plain(out)
     assert "Stored a.txt, b<c>.md" in text
     assert "1 added, 0 updated, 2 unchanged; 4 chunks embedded" in text and "3 articles" in text
     assert "Skipped bad.jsonl, line 2: invalid JSON <x>" in text and "/tmp/x" not in text
     assert "Not added: tool.exe" in text and 'class="qa-error"' in out
-    assert 'class="qa-ok"' in ui.ingest_html(IngestReport(1, 1, 1, 0, 0, 1, ()), [])
+    assert 'class="qa-ok"' in uploads.ingest_html(IngestReport(1, 1, 1, 0, 0, 1, ()), [])
 
 
 def test_chat_messages_escape_the_question():
@@ -444,7 +543,7 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
 
     build_index([ROOT / "corpus"], tmp_path / "index", Settings(model="hash-64"), progress=False)
     demo = qa.ui.app.build_app(tmp_path / "index", tmp_path / "uploads")
-    chat_fns = [f for f in demo.fns.values() if f.name.startswith("respond")]
+    chat_fns = [f for f in demo.fns.values() if f.name in ("respond", "ask_example")]
     assert len(chat_fns) == 5 and {(f.concurrency_limit, f.concurrency_id) for f in chat_fns} == {
         (qa.ui.app.CHAT_STREAMS, "chat")
     }
@@ -473,3 +572,166 @@ def test_chats_stream_together_but_questions_are_answered_one_at_a_time(monkeypa
     for t in threads:
         t.join()
     assert finals == ["Julio Borges"] * 6 and most[0] == qa.ui.app.MODEL_WORKERS == 1
+
+
+def hash_index(tmp_path: Path) -> Path:
+    from qa.api import build_index
+    from qa.settings import Settings
+
+    build_index([ROOT / "corpus"], tmp_path / "index", Settings(model="hash-64"), progress=False)
+    return tmp_path / "index"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "c-0-1",
+        [],
+        {"kind": "c", "turn": 0, "n": "abc"},
+        {"kind": "c", "turn": 0, "n": 1.5},
+        {"kind": "c", "turn": "0", "n": 1},
+        {"kind": "x", "turn": 0, "n": 1},
+        {"kind": "c", "turn": True, "n": 1},
+        {"kind": "c", "turn": 0},
+    ],
+)
+def test_the_source_event_ignores_values_that_are_not_a_citation(data, tmp_path):
+    import gradio as gr
+
+    from qa.ui.app import Page, source_request
+
+    assert source_request(data) is None
+    page = Page(hash_index(tmp_path), None)
+    assert page.show_source([ui.Turn("q", "q", borges_answer())], data) == gr.skip()  # the panel stays as it is
+
+
+def test_the_source_event_shows_a_citation_of_this_chat(tmp_path):
+    from qa.ui.app import Page, source_request
+
+    assert source_request({"kind": "c", "turn": 0, "n": 1}) == ("c", 0, 1)
+    page = Page(hash_index(tmp_path), None)
+    turn = ui.Turn("q", "q", borges_answer())
+    assert "qa-panel" in page.show_source([turn], {"kind": "c", "turn": 0, "n": 1})
+    assert page.show_source([turn], {"kind": "c", "turn": 5, "n": 1}) == page.show_source([turn], None)
+
+
+def test_no_uploads_means_no_upload_widget_and_the_event_refuses(tmp_path):
+    import qa.ui.app
+
+    index = hash_index(tmp_path)
+    demo = qa.ui.app.build_app(index, None)
+    assert not [b for b in demo.blocks.values() if type(b).__name__ == "File"]
+    assert "add_files" not in {f.name for f in demo.fns.values()}
+    page = qa.ui.app.Page(index, None)
+    gone = incoming(tmp_path, "new.txt", "A new article.")
+    status, *_ = page.add_files([gone])
+    assert "Uploads are turned off" in plain(status) and not (tmp_path / "uploads").exists()
+    with_uploads = qa.ui.app.build_app(index, tmp_path / "uploads")
+    assert [b for b in with_uploads.blocks.values() if type(b).__name__ == "File"]
+
+
+def test_clear_cancels_an_answer_still_streaming(tmp_path):
+    """Otherwise the streaming answer puts the cleared turns back, and the next question is read as a
+    follow-up of the chat that was cleared."""
+    import qa.ui.app
+
+    demo = qa.ui.app.build_app(hash_index(tmp_path), None)
+    deps = demo.get_config_file()["dependencies"]
+    chats = {d["id"] for d in deps if demo.fns[d["id"]].name in ("respond", "ask_example")}
+    assert len(chats) == 2 + len(ui.EXAMPLES)  # Enter, the Ask button and each example, each one event
+    clear_targets = {tuple(t) for d in deps if demo.fns[d["id"]].name == "clear" for t in d["targets"]}
+    assert len(clear_targets) == 2  # the Clear button and the chat's own clear icon
+    for target in clear_targets:
+        assert any(tuple(t) == target and set(d["cancels"]) == chats for d in deps for t in d["targets"]), target
+    assert qa.ui.app.Page(hash_index(tmp_path), None).clear()[1] == []  # the turns the next question uses
+
+
+# ---------------------------------------------------------------- login throttling
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def login_attempt(throttle, password: str, client: str = "10.0.0.1") -> int:
+    """POST /login through the throttle to a stand-in for Gradio's route (200 for "right", else 400)."""
+    import asyncio
+
+    async def route(scope, receive, send):
+        body = (await receive())["body"]
+        await send({"type": "http.response.start", "status": 200 if body == b"right" else 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    throttle.app = route
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": password.encode(), "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/login/", "client": (client, 5000)}
+    asyncio.run(throttle(scope, receive, send))
+    return sent[0]["status"]
+
+
+def test_repeated_wrong_passwords_from_one_client_must_wait_longer_and_longer():
+    from qa.ui.throttle import MAX_DELAY, LoginThrottle
+
+    clock = Clock()
+    t = LoginThrottle(None, free=3, first_delay=1.0, clock=clock)
+    assert [login_attempt(t, "wrong") for _ in range(3)] == [400, 400, 400]  # a few mistakes cost nothing
+    assert login_attempt(t, "right") == 429  # now it must wait, and the password is not even checked
+    assert login_attempt(t, "wrong", client="10.0.0.2") == 400  # another client is not held up
+    waits = []
+    for _ in range(8):
+        waits.append(t.wait("10.0.0.1"))
+        clock.now += waits[-1]
+        assert login_attempt(t, "wrong") == 400
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, MAX_DELAY, MAX_DELAY]
+    clock.now += MAX_DELAY
+    assert login_attempt(t, "right") == 200 and t.wait("10.0.0.1") == 0  # a success starts afresh
+
+
+def test_the_throttle_looks_only_at_logins():
+    from qa.ui.throttle import LoginThrottle
+
+    t = LoginThrottle(None, free=1, clock=Clock())
+    login_attempt(t, "wrong")
+    assert t.wait("10.0.0.1") > 0
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["path"])
+
+    t.app = app
+    import asyncio
+
+    asyncio.run(t({"type": "http", "method": "GET", "path": "/config", "client": ("10.0.0.1", 1)}, None, None))
+    assert seen == ["/config"]
+
+
+# ---------------------------------------------------------------- the README's pictures of the evaluation
+
+
+def test_eval_plots_writes_the_reports_plots_as_png_files(tmp_path):
+    from bench.eval_plots import main
+    from qa.evaluate.summary import CURVE_KS
+
+    records = [
+        {"curve": {"hit": [min(1.0, k / 3) for k in CURVE_KS], "recall": [k / 10 for k in CURVE_KS]}, "latency_ms": ms}
+        for ms in (60.0, 75.0, 90.0)
+    ]
+    result = tmp_path / "eval.json"
+    result.write_text(json.dumps({"questions": records, "latency_p50_ms": 75.0, "latency_p95_ms": 88.5}))
+    assert main([str(result), "--out", str(tmp_path / "images"), "--name", "seed"]) == 0
+    written = sorted(p.name for p in (tmp_path / "images").iterdir())
+    assert written == ["seed-latency.png", "seed-retrieval.png"]
+    for name in written:
+        assert (tmp_path / "images" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

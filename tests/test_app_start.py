@@ -162,5 +162,22 @@ def test_an_index_that_cannot_be_used_stops_the_start_with_a_message(served, cor
 def test_help_lists_the_options():
     done = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    for option in ("--host", "--port", "--index", "--corpus", "QA_INDEX"):
+    for option in ("--host", "--port", "--index", "--corpus", "--no-uploads", "QA_INDEX"):
         assert option in done.stdout
+
+
+def test_no_uploads_option_builds_the_page_without_an_upload_folder(served, corpus, tmp_path, capsys):
+    assert app.main(["--corpus", str(corpus), "--index", str(tmp_path / "index"), "--no-uploads"]) == 0
+    assert served[-1].upload_dir is None
+    assert app.main(["--corpus", str(corpus), "--index", str(tmp_path / "index")]) == 0
+    assert served[-1].upload_dir == corpus / "uploads"
+
+
+def test_a_login_puts_the_throttle_in_front_of_the_login_route(served, corpus, tmp_path, capsys):
+    from qa.ui.throttle import LoginThrottle
+
+    assert app.main(["--corpus", str(corpus), "--index", str(tmp_path / "index"), "--auth", "u:p"]) == 0
+    (middleware,) = served[-1].launched["app_kwargs"]["middleware"]
+    assert middleware.cls is LoginThrottle and served[-1].launched["show_error"] is False
+    assert app.main(["--corpus", str(corpus), "--index", str(tmp_path / "index")]) == 0
+    assert served[-1].launched["app_kwargs"] is None

@@ -82,7 +82,7 @@ def test_ask_prints_the_answer_with_numbered_citations(seed_index, capsys):
     lines = out.splitlines()
     assert lines[0] == f"Q: {CLUB}" and lines[2].startswith("A: ") and lines[2].endswith("[1][2]")
     assert lines[4].startswith("[1] Iran Cozies Up To Venezuela") and lines[5].startswith("    chars ")
-    assert "\n[2] foxnews: " in out and "(foxnews)" in out
+    assert "\n[2] Iran has established a foothold" in out and "(Fox News)" in out  # the outlet once, by its name
 
 
 def test_ask_json_has_the_fields_of_the_issue(seed_index, capsys):

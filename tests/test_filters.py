@@ -94,7 +94,7 @@ def test_outlets_match_source_or_host(name, article, expected):
 def test_outlet_names_for_the_chat():
     arts = {r["id"]: Article(r["id"], r["text"], url=r.get("url", ""), source=r.get("source", "")) for r in RECORDS}
     assert outlet(arts["cnn-june"]) == "cnn.com"
-    assert sorted(outlets(arts)) == ["Harlow Herald", "cnn.com", "usatoday.com"]
+    assert sorted(outlets(arts)) == ["CNN", "Harlow Herald", "USA Today"]  # by their proper names
 
 
 def test_ask_with_a_date_range_uses_only_articles_in_it(dam_index):
@@ -119,7 +119,7 @@ def test_no_article_matching_the_filters_is_said_plainly(dam_index):
     assert answer.answer.startswith("No article in the index is published on or before 2020-01-01")
     nobody = ask("cracks in the Harlow dam", dam_index, sources=["BBC"])
     assert nobody.abstained and any(
-        "the outlets in the index are: Harlow Herald, cnn.com, usatoday.com" in n for n in nobody.notices
+        "the outlets in the index are: CNN, Harlow Herald, USA Today" in n for n in nobody.notices
     )
 
 

@@ -42,7 +42,10 @@ def test_corpus_articles_have_their_metadata(corpus_dir):
     assert rewrite.text.startswith(rewrite.title)
     assert original.source == "foxnews" and original.text.rstrip().endswith("Source \u00bb foxnews")
     assert original.title == ""  # its first line is a sentence, not a heading
-    assert original.label.startswith("foxnews: Iran has established a foothold")
+    assert (
+        original.label
+        == "Iran has established a foothold on America\u2019s doorstep and is expanding in South America…"
+    )
     for a in result.articles:
         assert a.text == (corpus_dir / f"{a.doc_id}.txt").read_text(encoding="utf-8")  # spans index the file
 

@@ -93,6 +93,56 @@ def outlet(article: Article) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+# Proper names of outlets, by the key of their source or site name (foxnews, fox-news.com → foxnews); an
+# outlet not listed is shown as its source or site says.
+OUTLET_NAMES = {
+    "abcnews": "ABC News",
+    "aljazeera": "Al Jazeera",
+    "apnews": "AP News",
+    "bbc": "BBC",
+    "bloomberg": "Bloomberg",
+    "cbsnews": "CBS News",
+    "cnbc": "CNBC",
+    "cnn": "CNN",
+    "foxbusiness": "Fox Business",
+    "foxnews": "Fox News",
+    "latimes": "Los Angeles Times",
+    "nbcnews": "NBC News",
+    "npr": "NPR",
+    "nypost": "New York Post",
+    "nytimes": "The New York Times",
+    "politico": "Politico",
+    "reuters": "Reuters",
+    "theatlantic": "The Atlantic",
+    "theguardian": "The Guardian",
+    "thehill": "The Hill",
+    "theweek": "The Week",
+    "usatoday": "USA Today",
+    "washingtonpost": "The Washington Post",
+    "wsj": "The Wall Street Journal",
+}
+
+
+def outlet_name(name: str) -> str:
+    """The proper name of an outlet given as a source or a host: "foxnews" → "Fox News", "www.usatoday.com"
+    → "USA Today", "theweek.co.uk" → "The Week"; a name not in OUTLET_NAMES as it is."""
+    keys = [_key(name), *(_site_keys(name) if _is_host(name) else ())]
+    return next((OUTLET_NAMES[k] for k in keys if k in OUTLET_NAMES), name)
+
+
+def _is_host(name: str) -> bool:
+    return "." in name and " " not in name.strip()
+
+
+def _site_keys(host: str) -> set[str]:
+    """A host's site name with and without its domain suffix: edition.cnn.com → cnn, cnncom."""
+    labels = [x for x in host.lower().split(".") if x and x != "www"]
+    suffix: list[str] = []
+    while len(labels) > 1 and labels[-1] in _SUFFIXES:
+        suffix.insert(0, labels.pop())
+    return {_key(labels[-1]), _key(labels[-1] + "".join(suffix))} if labels else set()
+
+
 def outlet_keys(article: Article) -> set[str]:
     """Names the outlet answers to: its source, or its host and the host's main label (cnn.com → cnn)."""
     name = outlet(article)
@@ -100,12 +150,7 @@ def outlet_keys(article: Article) -> set[str]:
         return set()
     keys = {_key(name)}
     if not article.source:  # a host: also its site's name and domain (edition.cnn.com → cnn, cnn.com)
-        labels = [x for x in name.lower().split(".") if x and x != "www"]
-        suffix: list[str] = []
-        while len(labels) > 1 and labels[-1] in _SUFFIXES:
-            suffix.insert(0, labels.pop())
-        if labels:
-            keys.update({_key(labels[-1]), _key(labels[-1] + "".join(suffix))})
+        keys |= _site_keys(name)
     return keys - {""}
 
 
@@ -148,7 +193,7 @@ def select(articles: Mapping[str, Article], doc_of: Sequence[str], filters: Filt
                 f"{'were' if undated != 1 else 'was'} left out by the date filter."
             )
     if filters.sources and not kept:
-        known = ", ".join(sorted({outlet(a) for a in articles.values() if outlet(a)})[:12])
+        known = ", ".join(sorted({outlet_name(outlet(a)) for a in articles.values() if outlet(a)})[:12])
         notices.append(
             f"No article is from {' or '.join(filters.sources)}; the outlets in the index are: {known or 'none named'}."
         )
@@ -156,8 +201,9 @@ def select(articles: Mapping[str, Article], doc_of: Sequence[str], filters: Filt
 
 
 def outlets(articles: Mapping[str, Article]) -> list[str]:
-    """The outlet names in the index, most articles first (for the chat's filter list)."""
+    """The outlets in the index by their proper names, most articles first (for the chat's filter list;
+    every name matches its articles, as "Fox News" matches source "foxnews")."""
     from collections import Counter
 
-    counts = Counter(outlet(a) for a in articles.values() if outlet(a))
+    counts = Counter(outlet_name(outlet(a)) for a in articles.values() if outlet(a))
     return [name for name, _ in counts.most_common()]

@@ -1,4 +1,4 @@
-"""The web chat's pure parts: safe HTML for answers and sources, upload names.
+"""The web chat's pure parts: safe HTML for answers, the sources panel and the corpus panel.
 
 Everything that comes from an article, a question or a file name goes through `escape()` before it
 is put into HTML. Nothing here imports Gradio or reads files; `qa/ui/app.py` wires these to the page.
@@ -6,19 +6,17 @@ is put into HTML. Nothing here imports Gradio or reads files; `qa/ui/app.py` wir
 
 from __future__ import annotations
 
-import os
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.answer.citations import citation_groups, copies_of
-from qa.errors import QAError
-from qa.records import Answer, Article, Citation, Story
-from qa.text.dates import annotate, relative_note
+from qa.records import Answer, Article
+from qa.retrieve.filters import outlet_name
+from qa.text.dates import relative_note
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-UPLOAD_TYPES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
+QUOTE_CHARS = 220  # a quote in the chat is cut at a word after this many characters (the panel shows it whole)
+_DANGLING = " \t\n\r,;:.—–-"  # not left at the end of a shortened quote (no ".…")
 EXAMPLES = (
     "Who described the 'Club of Other'?",
     "What does he say the UAE provides?",
@@ -70,7 +68,27 @@ def cite_link(kind: str, turn_no: int, n: int, label: str) -> str:
 
 
 def _meta(source: str, published: str) -> str:
-    return escape_line(", ".join(x for x in (source, published) if x))
+    """The outlet by its proper name ("Fox News") and the date, as escaped text."""
+    return escape_line(", ".join(x for x in (outlet_name(source) if source else "", published) if x))
+
+
+def escape_exact(text: str) -> str:
+    """`escape()` of text that must stay exactly the article's words (a quote): line breaks become
+    entities, so the HTML stays on one line while the page's text is still `article.text[start:end]`."""
+    return escape(text).replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+def quote_html(text: str, limit: int = QUOTE_CHARS) -> str:
+    """An article's words as a quote: exactly a piece of the article in `.qa-quote`, cut at a word (without
+    a dangling full stop or comma) when longer than `limit`, with the "…" outside it. Nothing the page adds
+    (dates, outlets, marks) goes inside: the quote is the article's words and nothing else."""
+    shown, cut = text, ""
+    if len(text) > limit:
+        head = text[: limit + 1]
+        shown = head.rsplit(None, 1)[0] if len(head.split()) > 1 else text[:limit]
+        shown = shown.rstrip(_DANGLING)
+        cut = '<span class="qa-cut" aria-label="(shortened)">…</span>'
+    return f'<span class="qa-quote-box"><span class="qa-quote">{escape_exact(shown)}</span>{cut}</span>'
 
 
 # ---------------------------------------------------------------- the chat message
@@ -78,32 +96,35 @@ def _meta(source: str, published: str) -> str:
 
 def message_html(turn_no: int, turn: Turn, n_words: int | None = None) -> str:
     """The assistant's message for a turn, as one line of HTML. With `n_words`, only that many words
-    of the short answer and no sources: the frames of the streamed answer (the full message alone
-    has class qa-done)."""
+    of the answer and no sources: the frames of the streamed answer (the full message alone has class
+    qa-done). A short answer is bold; a sentence answer reads as the article's sentence with its citation;
+    an abstention lists the closest passages as such."""
     head = ""
     if turn.resolved != turn.question:
-        head = f'<p class="qa-resolved">Understood as: <q>{escape_line(turn.resolved)}</q></p>'
+        head = f'<p class="qa-resolved">Understood as: {escape_line(turn.resolved)}</p>'
+    wrap = f'<div class="qa-msg qa-turn-{turn_no}{{}}">{head}{{}}</div>'  # (Gradio strips data- attributes)
     if turn.answer is None:
-        return f'<div class="qa-msg qa-done">{head}<p class="qa-error">{escape_line(turn.error)}</p></div>'
+        return wrap.format(" qa-done", f'<p class="qa-error">{escape_line(turn.error)}</p>')
     a = turn.answer
     words = a.answer.split()
     partial = n_words is not None and n_words < len(words)
-    text = escape_line(" ".join(words[:n_words] if partial else words))
+    if partial:
+        text = escape_line(" ".join(words[:n_words]))
+        kind = "qa-abstain" if a.abstained else "qa-answer" + (" qa-sentence" if a.answer_kind == "sentence" else "")
+        return wrap.format("", f'<p class="{kind}">{text}</p>')
+    marks = "".join(cite_link("c", turn_no, i, f"[{i}]") for i in range(1, len(a.citations) + 1))
     if a.abstained:
-        body = f'<p class="qa-abstain">{text}</p>'
-        if not partial:
-            body += _passage_list(turn_no, a)
-    else:
-        marks = (
-            ""
-            if partial
-            else " " + "".join(cite_link("c", turn_no, i, f"[{i}]") for i in range(1, len(a.citations) + 1))
+        body = f'<p class="qa-abstain">{escape_line(a.answer)}</p>' + _passage_list(turn_no, a)
+    elif a.answer_kind == "sentence":
+        body = (
+            '<p class="qa-lead">No short answer was sure; the sentence of the articles that answers best:</p>'
+            f'<p class="qa-answer qa-sentence">{quote_html(a.answer, 10 * QUOTE_CHARS)} {marks}</p>'
+            + _source_list(turn_no, a, quotes=False)
         )
-        body = f'<p class="qa-answer"><strong>{text}</strong>{marks}</p>'
-        if not partial:
-            body += _source_list(turn_no, a.citations, a.stories) + _story_html(a.stories)
-    notes = "" if partial else "".join(f'<p class="qa-note">{escape_line(n)}</p>' for n in a.notices)
-    return f'<div class="qa-msg{"" if partial else " qa-done"}">{head}{body}{notes}</div>'
+    else:
+        body = f'<p class="qa-answer"><strong>{escape_line(a.answer)}</strong> {marks}</p>' + _source_list(turn_no, a)
+    notes = "".join(f'<p class="qa-note">{escape_line(n)}</p>' for n in a.notices)
+    return wrap.format(" qa-done", body + notes)
 
 
 def message_frames(turn_no: int, turn: Turn) -> Iterator[str]:
@@ -114,75 +135,94 @@ def message_frames(turn_no: int, turn: Turn) -> Iterator[str]:
     yield message_html(turn_no, turn)
 
 
-def _source_list(turn_no: int, citations: Sequence[Citation], stories: Sequence[Story] = ()) -> str:
-    items = []
-    for group in citation_groups(citations):
-        c = citations[group[0] - 1]
+def _source_list(turn_no: int, a: Answer, quotes: bool = True) -> str:
+    """One item per group of citations of the same words: the first one's article, outlet and date, its
+    quote, and one line naming every article of its story ("Told by 2 outlets: [1] CNN, [2] Fox News")."""
+    items, told = [], set()
+    numbers: dict[str, int] = {}
+    for i, c in enumerate(a.citations, 1):
+        numbers.setdefault(c.doc_id, i)
+    for group in citation_groups(a.citations):
+        c = a.citations[group[0] - 1]
         meta = _meta(c.source, c.published)
-        also = "".join(
-            f" {cite_link('c', turn_no, j, f'[{j}]')} {_title_meta(citations[j - 1], 90)}" for j in group[1:]
-        )
-        cited = {citations[j - 1].doc_id for j in group}
-        uncited = [d for d in c.also_in if d not in cited]
-        also += "".join(f"; {_member_meta(stories, d, 90)}" for d in uncited)
-        n = len(cited) + len(uncited)
+        members = _story_members(a, group)
+        story_line = ""
+        if len(members) > 1 and not told & {d for d, _, _ in members}:
+            told |= {d for d, _, _ in members}
+            story_line = f'<br><span class="qa-story">{_told_by(turn_no, members, numbers)}</span>'
         items.append(
             f"<li>{cite_link('c', turn_no, group[0], f'[{group[0]}]')} <b>{escape_line(c.title or c.doc_id, 120)}</b>"
-            + (f' <span class="qa-meta">{meta}</span>' if meta else "")
-            + (f'<br><span class="qa-also">reported by {n} sources; also in{also}</span>' if n > 1 else "")
-            + f'<br><span class="qa-quote">“{escape_line(annotate(c.quote, c.published), 220)}”</span></li>'
+            + (f' <span class="qa-meta">({meta})</span>' if meta else "")
+            + (f"<br>{quote_html(c.quote)}" if quotes else "")
+            + story_line
+            + "</li>"
         )
     return f'<ul class="qa-sources-list">{"".join(items)}</ul>'
 
 
-def _story_html(stories: Sequence[Story], most: int = 5) -> str:
-    """Each story of the cited articles, as the articles that tell it."""
-    out = []
-    for st in stories:
-        names = [_member_meta([st], d, 60) for d in st.doc_ids[:most]]
-        more = f"; and {len(st.doc_ids) - most} more" if len(st.doc_ids) > most else ""
-        out.append(
-            f'<p class="qa-meta qa-story">One story, told by {len(st.doc_ids)} articles: {"; ".join(names)}{more}</p>'
-        )
-    return "".join(out)
+def _story_members(a: Answer, group: list[int]) -> list[tuple[str, str, str]]:
+    """(doc_id, name, outlet) of each article telling the group's story: the story's articles when it
+    is one of the answer's stories, else the cited copies and the articles carrying the same words."""
+    first = a.citations[group[0] - 1]
+    story = next((st for st in a.stories if first.doc_id in st.doc_ids), None)
+    if story is not None:
+        return [
+            (d, story.titles[k] if story.titles else d, story.outlets[k] if story.outlets else "")
+            for k, d in enumerate(story.doc_ids)
+        ]
+    cited = [a.citations[j - 1] for j in group]
+    members = {c.doc_id: (c.doc_id, c.title or c.doc_id, c.source) for c in cited}
+    for d in first.also_in:
+        members.setdefault(d, (d, d, ""))
+    return list(members.values())
 
 
-def _member_meta(stories: Sequence[Story], doc_id: str, limit: int) -> str:
-    """An article of a story, as its title with outlet and date (the story records carry them)."""
-    for st in stories:
-        if doc_id in st.doc_ids and st.titles:
-            k = st.doc_ids.index(doc_id)
-            meta = _meta(st.outlets[k] if st.outlets else "", st.published[k] if st.published else "")
-            return escape_line(st.titles[k] or doc_id, limit) + (f" ({meta})" if meta else "")
-    return escape_line(doc_id, limit)
-
-
-def _title_meta(c: Citation, limit: int) -> str:
-    meta = _meta(c.source, c.published)
-    return escape_line(c.title or c.doc_id, limit) + (f" ({meta})" if meta else "")
+def _told_by(turn_no: int, members: list[tuple[str, str, str]], numbers: Mapping[str, int], most: int = 5) -> str:
+    """ "Told by 2 outlets: [1] CNN, [2] Fox News" when every article names another outlet, else "Told by 2
+    articles: [1] Iran Cozies Up…; [2] Iran has established a foothold… (Fox News)". Cited ones link."""
+    names = [outlet_name(o) if o else "" for _, _, o in members]
+    by_outlet = all(names) and len(set(names)) == len(names)
+    parts = []
+    for (doc_id, title, _), name in list(zip(members, names, strict=True))[:most]:
+        link = f"{cite_link('c', turn_no, numbers[doc_id], f'[{numbers[doc_id]}]')} " if doc_id in numbers else ""
+        shown = escape_line(name) if by_outlet else escape_line(title, 70) + (f" ({escape_line(name)})" if name else "")
+        parts.append(link + shown)
+    more = f"; and {len(members) - most} more" if len(members) > most else ""
+    what = "outlets" if by_outlet else "articles"
+    return f"Told by {len(members)} {what}: " + ("; " if not by_outlet else ", ").join(parts) + more
 
 
 def _passage_list(turn_no: int, answer: Answer) -> str:
-    if not answer.passages:
+    """The closest passages of an abstention, headed as what they are: not an answer."""
+    shown = answer.passages[:3]
+    if not shown:
         return ""
     items = "".join(
         f"<li>{cite_link('p', turn_no, i, f'passage {i}')} <b>{escape_line(p.title or p.doc_id, 120)}</b>"
         + (
-            f' <span class="qa-meta">also in {len(p.also_in)} more article{"s" if len(p.also_in) > 1 else ""}</span>'
+            f' <span class="qa-meta">(also in {len(p.also_in)} more article{"s" if len(p.also_in) > 1 else ""})</span>'
             if p.also_in
             else ""
         )
-        + f'<br><span class="qa-quote">{escape_line(p.text, 220)}</span></li>'
-        for i, p in enumerate(answer.passages[:3], 1)
+        + f"<br>{quote_html(p.text)}</li>"
+        for i, p in enumerate(shown, 1)
     )
-    return f'<p class="qa-meta">Closest passages (they do not answer the question):</p><ul class="qa-sources-list">{items}</ul>'
+    heading = (
+        "Closest passage (it does not answer the question):"
+        if len(shown) == 1
+        else "Closest passages (they do not answer the question):"
+    )
+    return f'<p class="qa-lead">{heading}</p><ul class="qa-sources-list qa-near-list">{items}</ul>'
 
 
 # ---------------------------------------------------------------- the sources panel
 
 
-def highlight(text: str, spans: Sequence[tuple[int, int]], current: tuple[int, int] | None = None) -> str:
-    """The text as HTML with each span in <mark>; the mark holding `current` gets class qa-current."""
+def highlight(
+    text: str, spans: Sequence[tuple[int, int]], current: tuple[int, int] | None = None, style: str = "qa-current"
+) -> str:
+    """The text as HTML with each span in <mark>; the mark holding `current` gets class `style` (qa-current
+    for cited evidence, "qa-current qa-near" for a closest passage, which is not evidence)."""
     merged: list[list[int]] = []
     for s, e in sorted((max(0, s), min(len(text), e)) for s, e in spans):
         if s >= e:
@@ -193,7 +233,7 @@ def highlight(text: str, spans: Sequence[tuple[int, int]], current: tuple[int, i
             merged.append([s, e])
     out, pos = [], 0
     for s, e in merged:
-        cls = ' class="qa-current"' if current is not None and s <= current[0] < e else ""
+        cls = f' class="{style}"' if current is not None and s <= current[0] < e else ""
         out.append(escape(text[pos:s]))
         out.append(f"<mark{cls}>{escape(text[s:e])}</mark>")
         pos = e
@@ -220,11 +260,15 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
         order = [n] + [j for j in group if j != n]
         label = "Source"
     else:
-        order, label = [n], "Closest passage (not an answer)"
+        order, label = [n], "Closest passage (it does not answer the question)"
     nav = " ".join(
         cite_link(kind, turn_no, i, f"[{i}]" if kind == "c" else f"passage {i}") for i in range(1, len(items) + 1)
     )
-    head = f'<p class="qa-meta">{label} for <q>{escape_line(turn.resolved, 160)}</q></p><p class="qa-nav">{nav}</p>'
+    back = f'<a class="qa-back" href="#qa-msg-{turn_no}">↑ Back to the answer</a>'
+    head = (
+        f'<p class="qa-meta">{label} for: {escape_line(turn.resolved, 160)}</p>'
+        f'<p class="qa-nav">{nav}<span class="qa-nav-back">{back}</span></p>'
+    )
     blocks = [_article_block(kind, i, items[i - 1], articles, first=(k == 0)) for k, i in enumerate(order)]
     shown = {items[i - 1].doc_id for i in order}
     blocks += [
@@ -232,7 +276,7 @@ def source_html(turn_no: int, turn: Turn, kind: str, n: int, articles: Mapping[s
         for copy in copies_of(items[n - 1], articles)
         if copy.doc_id not in shown
     ]
-    return f'<div class="qa-panel" data-current="{kind}{n}">{head}{"".join(blocks)}</div>'
+    return f'<div class="qa-panel" data-current="{kind}{n}" tabindex="-1">{head}{"".join(blocks)}</div>'
 
 
 def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], first: bool) -> str:
@@ -245,25 +289,26 @@ def _article_block(kind: str, i: int, item, articles: Mapping[str, Article], fir
     url = safe_url(getattr(item, "url", "") or (article.url if article else ""))
     link = f' <a href="{url}" target="_blank" rel="noopener noreferrer nofollow">original</a>' if url else ""
     number = f"[{i}] " if kind == "c" and i else ""
+    style = "qa-current" if kind == "c" else "qa-current qa-near"
     if article is not None and article.text[item.start : item.end] == quote:
-        body = highlight(article.text, [(item.start, item.end)], (item.start, item.end))
+        body = highlight(article.text, [(item.start, item.end)], (item.start, item.end), style)
         note = ""
     else:
-        body = f'<mark class="qa-current">{escape(quote)}</mark>'
+        body = f'<mark class="{style}">{escape(quote)}</mark>'
         note = '<p class="qa-note">The article has changed since this answer; only the quoted words are shown.</p>'
     dated = relative_note("this quote", quote, published) if kind == "c" else ""
     if dated:
         note += f'<p class="qa-note">{escape_line(dated)}</p>'
     card = (
         f'<div class="qa-meta">{meta or "outlet and date unknown"}{link}</div>{note}'
-        f'<div class="qa-article">{body}</div>'
+        f'<div class="qa-article" tabindex="0" role="region" aria-label="Text of the article">{body}</div>'
     )
     if first:
-        return f'<div class="qa-source"><h3>{escape(number)}{title}</h3>{card}</div>'
+        return f'<div class="qa-source"><h3 tabindex="-1">{escape(number)}{title}</h3>{card}</div>'
     return f'<details class="qa-source"><summary>Also in {escape(number)}{title}</summary>{card}</details>'
 
 
-# ---------------------------------------------------------------- the corpus panel and uploads
+# ---------------------------------------------------------------- the corpus panel
 
 
 def corpus_html(manifest: Mapping, upload_note: str = "") -> str:
@@ -291,48 +336,3 @@ def _when(stamp: str) -> str:
     except ValueError:
         return stamp
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def safe_upload_name(name: str) -> str:
-    """A plain file name for an uploaded file: no folders, no hidden or special names, only
-    letters, digits, '.', '-' and '_'; raises QAError for types that cannot be read."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", str(name or "")) if not unicodedata.combining(c))
-    base = re.split(r"[\\/]", folded)[-1]
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")
-    stem, ext = os.path.splitext(base)
-    if ext.lower() not in UPLOAD_TYPES:
-        shown = " ".join(str(name or "").split())[:80] or "the file"
-        raise QAError(f"{shown}: unsupported file type; upload {', '.join(UPLOAD_TYPES)} files")
-    stem = stem.strip("._-")[:80] or "upload"
-    return stem + ext.lower()
-
-
-def check_upload_size(name: str, size: int) -> None:
-    if size > MAX_UPLOAD_BYTES:
-        raise QAError(
-            f"{name} is {size / 1e6:.1f} MB, over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit per "
-            "file; split it into smaller files"
-        )
-    if size == 0:
-        raise QAError(f"{name} is empty")
-
-
-def ingest_html(report, rejected: Sequence[str], saved: Sequence[str] = ()) -> str:
-    """What an upload did: the files kept (by their stored names), counts, and every file or line
-    that could not be used, in plain words."""
-    lines = [f"Stored {', '.join(saved)}"] if saved else []
-    if report is not None:
-        lines.append(
-            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
-            f"{report.embedded} chunk{'' if report.embedded == 1 else 's'} embedded. The index now holds {report.n_articles:,} articles "
-            f"in {report.n_chunks:,} chunks."
-        )
-        for p in report.problems:
-            where = os.path.basename(p.path) + (f", line {p.line}" if p.line else "")
-            lines.append(f"Skipped {where}: {p.message}")
-    lines.extend(f"Not added: {r}" for r in rejected)
-    if not lines:
-        return ""
-    ok = report is not None and not report.problems and not rejected
-    cls = "qa-ok" if ok else "qa-error"
-    return f'<div class="{cls}">' + "".join(f"<p>{escape_line(x)}</p>" for x in lines) + "</div>"
