@@ -17,7 +17,7 @@ from qa.index.embedding import Embedder
 from qa.index.loaded import Index, IndexCache, index_settings, load_index
 from qa.index.store import MANIFEST
 from qa.records import Answer
-from qa.retrieve.filters import make_filters, select
+from qa.retrieve.filters import make_filters, select_for
 from qa.settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
 from qa.text.dates import day_number, parse_date
 from qa.text.tokens import truncate
@@ -147,8 +147,8 @@ def ask(
     resolved = resolve_followup(question, previous)
     q, notices = clean_question(resolved, settings.max_query_tokens, settings.tokenizer)
     asked = {"question": q if resolved == question else typed, "resolved_question": q}
-    chosen = select(idx.articles, idx.doc_of, filters)
-    if chosen.allowed is not None and not chosen.allowed.any():
+    chosen = select_for(idx, filters)
+    if chosen.empty:
         empty = Answer(
             q,
             f"No article in the index is {filters.describe()}; widen the filters.",

@@ -12,6 +12,7 @@ import numpy as np
 from qa.errors import QAError, rebuild_hint
 from qa.index import embedding
 from qa.index.embedding import Embedder
+from qa.index.search import Hits, KeywordHits, dense_rows, keyword_rows, restrict_rows
 from qa.index.store import MANIFEST, StoredIndex, read_index, read_manifest
 from qa.records import Story
 from qa.settings import DEFAULT_INDEX, INDEX_FIELDS, Settings
@@ -92,6 +93,25 @@ class Index:
     def embed_query(self, text: str) -> np.ndarray:
         text = truncate(text, self.settings.max_query_tokens, self.settings.tokenizer)
         return self.embedder.embed([text])
+
+    # The search interface retrieval uses (qa/index/search.py); the Milvus store implements the same.
+    store = "faiss"
+    engine_filters = False  # filters arrive as chunk-row masks (qa/retrieve/filters.py select)
+
+    @cached_property
+    def newest_day(self) -> float | None:
+        """The publication day of the newest article ("now" when a question gives no date)."""
+        days = self.published_days
+        return float(np.nanmax(days)) if np.isfinite(days).any() else None
+
+    def restrict(self, allowed, as_of: int | None):
+        return restrict_rows(self, allowed, as_of)
+
+    def dense_search(self, vector: np.ndarray, k: int, allowed) -> Hits:
+        return dense_rows(self, vector, k, allowed)
+
+    def keyword_search(self, query: str, k_rows: int, k_docs: int, allowed) -> KeywordHits:
+        return keyword_rows(self, query, k_rows, k_docs, allowed)
 
 
 def index_settings(index_dir: str | os.PathLike) -> Settings:
