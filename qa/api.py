@@ -15,6 +15,8 @@ from qa.errors import IndexNotFoundError, QAError
 from qa.index.build import IngestReport, update_index
 from qa.index.embedding import Embedder
 from qa.index.loaded import Index, IndexCache, index_settings, load_index
+from qa.index.milvus_index import MilvusIndex, milvus_settings
+from qa.index.milvus_store import find_target, store_target
 from qa.index.store import MANIFEST
 from qa.records import Answer
 from qa.retrieve.filters import make_filters, select_for
@@ -34,17 +36,22 @@ def build_index(
     embedder: Embedder | None = None,
     progress: bool = True,
     rebuild: bool = False,
+    store: str | None = None,
 ) -> IngestReport:
     """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
-    Settings default to those of the existing index (so its model is kept), else to `Settings()`."""
+    Settings default to those of the existing index (so its model is kept), else to `Settings()`.
+    `store` is "faiss" (the index folder, the default), "milvus" (Milvus Lite in `index_dir`) or
+    "milvus://HOST:PORT" (a Milvus server); an existing Milvus index at `index_dir` is kept in Milvus."""
+    target = _target(store, index_dir)
     return update_index(
         list(paths),
         index_dir,
-        _settings_for(index_dir, settings, rebuild),
+        _settings_for(index_dir, settings, rebuild, target),
         embedder,
         replace=True,
         rebuild=rebuild,
         progress=progress,
+        target=target,
     )
 
 
@@ -55,25 +62,33 @@ def ingest(
     embedder: Embedder | None = None,
     progress: bool = True,
     rebuild: bool = False,
+    store: str | None = None,
 ) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
-    to those of the existing index (so its model is kept), else to `Settings()`."""
+    to those of the existing index (so its model is kept), else to `Settings()`. `store` as in build_index."""
+    target = _target(store, index_dir)
     return update_index(
         list(paths),
         index_dir,
-        _settings_for(index_dir, settings, rebuild),
+        _settings_for(index_dir, settings, rebuild, target),
         embedder,
         replace=False,
         rebuild=rebuild,
         progress=progress,
+        target=target,
     )
 
 
-def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settings:
+def _target(store: str | None, index_dir):
+    """Where the index is written: a Milvus target, or None for the index folder."""
+    return store_target(store, index_dir) if store else find_target(index_dir)
+
+
+def _settings_for(index_dir, settings: Settings | None, rebuild: bool, target=None) -> Settings:
     if settings is not None or rebuild:
         return settings or Settings()
     try:
-        return index_settings(index_dir)
+        return milvus_settings(target) if target is not None else index_settings(index_dir)
     except IndexNotFoundError:
         return Settings()
 
@@ -81,6 +96,8 @@ def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settin
 def open_index(index_dir: str | os.PathLike = DEFAULT_INDEX) -> Index:
     """The loaded index at `index_dir`, kept loaded and reloaded when it is rebuilt on disk. The bundled
     index (index/) is built from corpus/ the first time it is opened."""
+    if find_target(index_dir) is not None:  # a Milvus index: a server URI or a folder holding milvus.db
+        return _indexes.get(index_dir)
     path = Path(index_dir).resolve()
     if path == DEFAULT_INDEX and not (path / MANIFEST).exists():
         build_index([DEFAULT_CORPUS], path)
@@ -142,7 +159,7 @@ def ask(
     filters = make_filters(since, until, sources)
     if as_of_day is None and filters.until:
         as_of_day = day_number(filters.until)
-    idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
+    idx = index if isinstance(index, (Index, MilvusIndex)) else open_index(index or DEFAULT_INDEX)
     settings = settings or idx.settings
     resolved = resolve_followup(question, previous)
     q, notices = clean_question(resolved, settings.max_query_tokens, settings.tokenizer)

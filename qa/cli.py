@@ -12,13 +12,17 @@ from pathlib import Path
 from qa.api import ask, ingest
 from qa.errors import QAError
 from qa.evaluate.runner import run_cli
+from qa.index.migrate import migrate
+from qa.index.milvus_index import milvus_info
+from qa.index.milvus_store import find_target, server_target, store_target
 from qa.index.store import read_manifest
 from qa.settings import DEFAULT_INDEX, Settings
 from qa.text.dates import annotate
 
 
-def _index_dir(args) -> Path:
-    return Path(args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX)
+def _index_dir(args) -> Path | str:
+    where = args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX
+    return where if server_target(str(where)) else Path(where)  # a Milvus URI stays a string
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,6 +37,16 @@ def parser() -> argparse.ArgumentParser:
     ing.add_argument("--model", help="sentence-transformers model name or path (new index only)")
     ing.add_argument("--skip-bad", action="store_true", help="exit 0 even when some input was skipped")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
+    ing.add_argument(
+        "--store",
+        help="where the index lives: faiss (the index folder, default), milvus (Milvus Lite in the index folder) "
+        "or milvus://HOST:PORT (a Milvus server; token from $QA_MILVUS_TOKEN)",
+    )
+
+    mig = sub.add_parser("migrate", help="copy an index folder into Milvus, reusing its vectors")
+    mig.add_argument("source", help="an index folder (FAISS)")
+    mig.add_argument("--store", required=True, help="milvus (Milvus Lite in --index) or milvus://HOST:PORT")
+    mig.add_argument("--index", required=False, help="the Milvus Lite index folder to create (with --store milvus)")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question from the index")
     ask.add_argument("question")
@@ -75,7 +89,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"ingest": _ingest, "ask": _ask, "eval": _eval, "info": _info}[args.command](args)
+        commands = {"ingest": _ingest, "ask": _ask, "eval": _eval, "info": _info, "migrate": _migrate}
+        return commands[args.command](args)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -86,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ingest(args) -> int:
     settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
-    report = ingest(args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild)
+    report = ingest(
+        args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild, store=args.store
+    )
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     if report.n_articles == 0:
@@ -168,7 +185,23 @@ def _eval(args) -> int:
 
 
 def _info(args) -> int:
-    m = read_manifest(_index_dir(args))
+    where = _index_dir(args)
+    target = find_target(where)
+    if target is not None:
+        m = {**milvus_info(target), "store": f"milvus ({'Milvus Lite' if target.lite else 'server'} at {target.label})"}
+    else:
+        m = {"store": "faiss (index folder)", **read_manifest(where)}
     m.pop("checksums", None)
     print(json.dumps(m, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _migrate(args) -> int:
+    if args.store == "milvus" and not args.index:
+        raise QAError("--store milvus needs --index DIR: the new folder that will hold Milvus Lite's files")
+    target = store_target(args.store, args.index or "")
+    if target is None:
+        raise QAError(f"--store {args.store!r} is the index folder itself; give milvus or milvus://HOST:PORT")
+    m = migrate(args.source, target)
+    print(f"copied {m['n_articles']} articles in {m['n_chunks']} chunks from {args.source} into {target.label}")
     return 0

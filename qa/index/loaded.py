@@ -12,6 +12,7 @@ import numpy as np
 from qa.errors import QAError, rebuild_hint
 from qa.index import embedding
 from qa.index.embedding import Embedder
+from qa.index.milvus_store import find_target, read_state
 from qa.index.search import Hits, KeywordHits, dense_rows, keyword_rows, restrict_rows
 from qa.index.store import MANIFEST, StoredIndex, read_index, read_manifest
 from qa.records import Story
@@ -129,6 +130,11 @@ def load_index(
 ) -> Index:
     """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
     must match them (a clear IndexMismatchError says what differs)."""
+    target = find_target(index_dir)
+    if target is not None:  # a Milvus index (qa/index/milvus_index.py): the same interface
+        from qa.index.milvus_index import MilvusIndex
+
+        return MilvusIndex(target, settings, embedder)
     settings = settings or index_settings(index_dir)
     return Index(read_index(Path(index_dir), settings.index_key()), settings, embedder)
 
@@ -138,17 +144,21 @@ class IndexCache:
     on disk (its manifest changed) is loaded anew, keeping the embedding model already in memory."""
 
     def __init__(self) -> None:
-        self._loaded: dict[Path, tuple[float, Index]] = {}
+        self._loaded: dict[Path | str, tuple[float, Index]] = {}
         self._lock = threading.Lock()
 
     def get(self, index_dir: str | os.PathLike) -> Index:
-        path = Path(index_dir).resolve()
-        manifest = path / MANIFEST
+        target = find_target(index_dir)
+        path = Path(index_dir).resolve() if target is None else target.uri + "#" + target.name
+        manifest = path / MANIFEST if target is None else None
         with self._lock:
-            stamp = manifest.stat().st_mtime if manifest.exists() else 0.0
+            if target is not None:  # Milvus: the generation readers are pointed at
+                stamp = float(read_state(target)["current"])
+            else:
+                stamp = manifest.stat().st_mtime if manifest.exists() else 0.0
             hit = self._loaded.get(path)
             if hit and hit[0] == stamp:
                 return hit[1]
-            index = load_index(path, embedder=hit[1].embedder if hit else None)
+            index = load_index(path if target is None else index_dir, embedder=hit[1].embedder if hit else None)
             self._loaded[path] = (stamp, index)
             return index
