@@ -12,6 +12,7 @@ from pathlib import Path
 from qa.api import ask, ingest
 from qa.errors import QAError
 from qa.evaluate.runner import run_cli
+from qa.index.embedding import check_model
 from qa.index.migrate import migrate
 from qa.index.milvus_index import milvus_info
 from qa.index.milvus_store import find_target, server_target, store_target
@@ -100,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args) -> int:
+    if args.model:
+        check_model(args.model)  # before any file is read
     settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
     report = ingest(
         args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild, store=args.store
@@ -181,6 +184,8 @@ def _story_lines(stories) -> list[str]:
 
 
 def _eval(args) -> int:
+    if getattr(args, "model", None):
+        check_model(args.model)
     return run_cli(args, _index_dir(args))
 
 

@@ -114,6 +114,9 @@ class Index:
     def keyword_search(self, query: str, k_rows: int, k_docs: int, allowed) -> KeywordHits:
         return keyword_rows(self, query, k_rows, k_docs, allowed)
 
+    def prefetch(self, ranked) -> None:
+        """Nothing to fetch: everything is in memory (the Milvus index fetches a ranking's texts here)."""
+
 
 def index_settings(index_dir: str | os.PathLike) -> Settings:
     """The settings the index at `index_dir` was built with (IndexNotFoundError when there is none)."""

@@ -96,7 +96,7 @@ def rank_articles(
     order = sorted(fused, key=lambda d: (-fused[d], d))
     ranks = [_ranks(li) for li in lists]
     best = _best_chunks(dense, kw.chunks, settings.rrf_k)
-    return [
+    ranked = [
         Ranked(
             index.doc_ids[d],
             best.get(d) or (int(index.lead_rows[d]),),
@@ -108,6 +108,8 @@ def rank_articles(
         )
         for d in order
     ]
+    index.prefetch(ranked)  # an engine store fetches the texts answering will read, in a few calls
+    return ranked
 
 
 def _best_chunks(dense: Hits, keyword: Hits, k: int, per_doc: int = 3) -> dict[int, tuple[int, ...]]:
