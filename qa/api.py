@@ -37,22 +37,15 @@ def build_index(
     progress: bool = True,
     rebuild: bool = False,
     store: str | None = None,
+    ray: str | None = None,
 ) -> IngestReport:
     """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
     Settings default to those of the existing index (so its model is kept), else to `Settings()`.
     `store` is "faiss" (the index folder, the default), "milvus" (Milvus Lite in `index_dir`) or
-    "milvus://HOST:PORT" (a Milvus server); an existing Milvus index at `index_dir` is kept in Milvus."""
-    target = _target(store, index_dir)
-    return update_index(
-        list(paths),
-        index_dir,
-        _settings_for(index_dir, settings, rebuild, target),
-        embedder,
-        replace=True,
-        rebuild=rebuild,
-        progress=progress,
-        target=target,
-    )
+    "milvus://HOST:PORT" (a Milvus server); an existing Milvus index at `index_dir` is kept in Milvus.
+    `ray` ("" for a new local instance, or a cluster address) embeds through a Ray Data pipeline into
+    the Milvus store (Milvus Lite in `index_dir` unless `store` names a server)."""
+    return _update(paths, index_dir, settings, embedder, progress, rebuild, store, ray, replace=True)
 
 
 def ingest(
@@ -63,20 +56,21 @@ def ingest(
     progress: bool = True,
     rebuild: bool = False,
     store: str | None = None,
+    ray: str | None = None,
 ) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
     to those of the existing index (so its model is kept), else to `Settings()`. `store` as in build_index."""
-    target = _target(store, index_dir)
-    return update_index(
-        list(paths),
-        index_dir,
-        _settings_for(index_dir, settings, rebuild, target),
-        embedder,
-        replace=False,
-        rebuild=rebuild,
-        progress=progress,
-        target=target,
-    )
+    return _update(paths, index_dir, settings, embedder, progress, rebuild, store, ray, replace=False)
+
+
+def _update(paths, index_dir, settings, embedder, progress, rebuild, store, ray, replace: bool) -> IngestReport:
+    target = _target(store or ("milvus" if ray is not None and find_target(index_dir) is None else None), index_dir)
+    settings = _settings_for(index_dir, settings, rebuild, target)
+    if ray is not None:  # the Ray pipeline (qa/index/ray_ingest.py), always into a Milvus store
+        from qa.index.ray_ingest import ray_update
+
+        return ray_update(list(paths), target, settings, ray or None, replace, rebuild, progress)
+    return update_index(list(paths), index_dir, settings, embedder, replace, rebuild, progress, target)
 
 
 def _target(store: str | None, index_dir):

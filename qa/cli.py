@@ -44,6 +44,15 @@ def parser() -> argparse.ArgumentParser:
         "or milvus://HOST:PORT (a Milvus server; token from $QA_MILVUS_TOKEN)",
     )
 
+    ing.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="chunk and embed through a Ray Data pipeline into the Milvus store (--store milvus unless given); "
+        "without ADDRESS a local Ray instance is started",
+    )
+
     mig = sub.add_parser("migrate", help="copy an index folder into Milvus, reusing its vectors")
     mig.add_argument("source", help="an index folder (FAISS)")
     mig.add_argument("--store", required=True, help="milvus (Milvus Lite in --index) or milvus://HOST:PORT")
@@ -105,7 +114,13 @@ def _ingest(args) -> int:
         check_model(args.model)  # before any file is read
     settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
     report = ingest(
-        args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild, store=args.store
+        args.paths,
+        _index_dir(args),
+        settings,
+        progress=not args.quiet,
+        rebuild=args.rebuild,
+        store=args.store,
+        ray=args.ray,
     )
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)

@@ -188,5 +188,6 @@ def make_embedder(settings: Settings) -> Embedder:
     if "@" in settings.model:
         from qa.index.onnx_embedding import OnnxEmbedder
 
-        return OnnxEmbedder(settings.model, MODEL_CACHE, settings.batch_size)
+        base = settings.model.rpartition("@")[0]
+        return OnnxEmbedder(settings.model, resolve_model(base), MODEL_CACHE, settings.batch_size)
     return SentenceTransformerEmbedder(settings.model, settings.batch_size)

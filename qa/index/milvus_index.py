@@ -21,6 +21,7 @@ from qa.errors import IndexCorruptError, QAError, rebuild_hint
 from qa.index import embedding
 from qa.index.embedding import Embedder
 from qa.index.milvus_store import (
+    BM25,
     MilvusTarget,
     collection,
     connect,
@@ -308,7 +309,10 @@ class MilvusIndex:
     def _hits(hits: list[dict], bm25: bool = False) -> Hits:
         rows = np.array([int(h["entity"]["row"]) for h in hits], dtype=np.int64)
         docs = np.array([int(h["entity"]["doc"]) for h in hits], dtype=np.int64)
-        scores = np.array([abs(h["distance"]) if bm25 else h["distance"] for h in hits], dtype=np.float32)
+        # Milvus reports BM25 with the (k1 + 1) numerator that bm25s's Lucene variant leaves out (and as a
+        # negative distance in Milvus Lite): the same ranking, scaled here to bm25s's scores
+        scale = 1.0 / (1.0 + BM25["bm25_k1"]) if bm25 else 1.0
+        scores = np.array([abs(h["distance"]) * scale if bm25 else h["distance"] for h in hits], dtype=np.float32)
         return Hits(rows, scores, docs)
 
     def dense_search(self, vector: np.ndarray, k: int, allowed: str) -> Hits:

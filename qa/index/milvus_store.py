@@ -135,6 +135,7 @@ def connect(target: MilvusTarget):
     logging.getLogger("pymilvus").setLevel(logging.ERROR)  # its iterators warn about client-side timestamps
     if target.lite:
         Path(target.uri).parent.mkdir(parents=True, exist_ok=True)
+        _check_lite_free(target)
     try:
         client = MilvusClient(target.uri, token=target.token) if target.token else MilvusClient(target.uri)
     except (MilvusException, OSError, RuntimeError) as e:
@@ -154,12 +155,35 @@ def load(target: MilvusTarget, name: str) -> str:
     return name
 
 
+def _check_lite_free(target: MilvusTarget) -> None:
+    """Milvus Lite runs inside the one process that opened its files (it locks milvus.db/LOCK); say so
+    plainly when another process has them, instead of pymilvus's "Open local milvus failed"."""
+    import fcntl
+
+    lock = Path(target.uri) / "LOCK"
+    if not lock.exists():
+        return
+    with open(lock, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexLockedError(
+                f"another process has the Milvus Lite index at {target.folder} open (Milvus Lite serves one "
+                "process); stop it and try again, or serve several processes from a Milvus server (docs/scale.md)"
+            ) from None
+        fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def disconnect(target: MilvusTarget) -> None:
     """Close the target's client (Milvus Lite stops and releases its files)."""
     client = _clients.pop(target.uri, None)
     _loaded.difference_update({x for x in _loaded if x[0] == target.uri})
     if client is not None:
         client.close()
+    if target.lite:  # Milvus Lite's server thread keeps the files locked until it is released
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(target.uri)
 
 
 # ---------------------------------------------------------------- generations
@@ -401,9 +425,9 @@ class GenerationWriter:
 
         self.df: Counter = Counter()  # chunks holding each search term (for answering's IDF weights)
         self.client = connect(self.target)
-        self.chunks = collection(self.target, self.gen, "chunks")
-        self.articles = collection(self.target, self.gen, "articles")
-        self.meta = collection(self.target, self.gen, "meta")
+        self.chunks = load(self.target, collection(self.target, self.gen, "chunks"))
+        self.articles = load(self.target, collection(self.target, self.gen, "articles"))
+        self.meta = load(self.target, collection(self.target, self.gen, "meta"))
 
     def write(self, chunk_rows: list[dict], article_rows: list[dict]) -> None:
         for r in chunk_rows:
@@ -423,6 +447,19 @@ class GenerationWriter:
         """Document frequencies of the chunks already written (when resuming a generation)."""
         for r in iterate(self.client, self.chunks, "row >= 0", ["terms"]):
             self.df.update(set(r["terms"].split()))
+
+    def drop_chunks_except(self, docs) -> None:
+        """Delete the chunks of articles not in `docs` (a killed run wrote them without their article)."""
+        keep = set(int(d) for d in docs)
+        orphans = sorted({int(r["doc"]) for r in iterate(self.client, self.chunks, "row >= 0", ["doc"])} - keep)
+        for i in range(0, len(orphans), 1000):
+            self.client.delete(self.chunks, filter=f"doc in {orphans[i : i + 1000]}")
+        self.client.flush(self.chunks)
+
+    def count_chunks(self) -> int:
+        self.client.flush(self.chunks)
+        rows = self.client.query(self.chunks, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
 
     def max_row(self) -> int:
         rows = [int(r["row"]) for r in iterate(self.client, self.chunks, "row >= 0", ["row"])]
@@ -484,18 +521,6 @@ def iterate(client, name: str, expr: str, fields: list[str], batch: int = 1000) 
         it.close()
 
 
-def writer_lock(target: MilvusTarget):
-    """The folder lock for Milvus Lite (one writer at a time, like the index folder); a server index
-    relies on its `building` record instead (see begin_generation)."""
-    from contextlib import nullcontext
-
-    from qa.index.store import write_lock
-
-    if target.lite:
-        return write_lock(target.folder)
-    return nullcontext()
-
-
 def require_index(target: MilvusTarget) -> int:
     """The current generation; IndexNotFoundError when the target holds no finished index."""
     state = read_state(target)
@@ -506,20 +531,6 @@ def require_index(target: MilvusTarget) -> int:
             f"`python -m qa ingest PATH... --store {'milvus --index ' + str(target.folder) if target.lite else target.uri}`"
         )
     return state["current"]
-
-
-def check_writable(target: MilvusTarget) -> None:
-    """Refuse a Milvus Lite folder that holds an index folder (FAISS) or other files."""
-    if target.lite and target.folder.exists() and any(target.folder.iterdir()):
-        if not (target.folder / LITE_FILE).exists():
-            raise QAError(
-                f"{target.folder} holds something other than a Milvus index; give --index a new or empty folder "
-                "(or migrate an index folder with `python -m qa migrate`)"
-            )
-
-
-def locked_error(target: MilvusTarget) -> IndexLockedError:
-    return IndexLockedError(f"another process is writing the Milvus index at {target.label}; wait for it to finish")
 
 
 def read_meta(client, name: str, keys: Sequence[str]) -> Mapping[str, str]:

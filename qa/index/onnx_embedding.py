@@ -103,12 +103,12 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
 class OnnxEmbedder:
     """A sentence-transformers model folder run by ONNX Runtime (mean pooling, normalised)."""
 
-    def __init__(self, model: str, cache: Path, batch_size: int = 32):
+    def __init__(self, model: str, folder: str | Path, cache: Path, batch_size: int = 32):
         self.name = model  # with its @backend suffix, as the manifest records it
         base, backend = split_backend(model)
         if backend not in BACKENDS:
             raise QAError(f"unknown embedding backend {backend!r} in {model!r}; use @onnx or @onnx-int8")
-        self.base, self.quantize = base, backend == "onnx-int8"
+        self.base, self.folder, self.quantize = base, Path(folder), backend == "onnx-int8"
         self.cache, self.batch_size = Path(cache), batch_size
         self._sessions: dict[int, object] = {}
         self._tokenizer = None
@@ -118,9 +118,7 @@ class OnnxEmbedder:
         if self._tokenizer is None:
             from tokenizers import Tokenizer
 
-            from qa.index.embedding import resolve_model
-
-            folder = Path(resolve_model(self.base))
+            folder = self.folder
             if not (folder / "tokenizer.json").exists():
                 raise QAError(f"{self.base!r} is not a sentence-transformers model folder with a tokenizer.json")
             self.path = export(folder, self.cache, self.quantize)
