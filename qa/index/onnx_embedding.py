@@ -84,11 +84,13 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
 
     model = Encoder().eval()
     ids = torch.ones((2, 8), dtype=torch.int64)
+    mask = torch.ones_like(ids)
+    mask[1, 5:] = 0  # a padded row, so that the traced graph keeps the masking of padding
     tmp = target.with_suffix(f".tmp-{os.getpid()}.onnx")
     with torch.no_grad():
         torch.onnx.export(
             model,
-            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            (ids, mask, torch.zeros_like(ids)),
             str(tmp),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["last_hidden_state"],
