@@ -127,7 +127,8 @@ def save_generation(
     """Write a whole new generation and switch readers to it (returns its manifest). `texts` are the chunks' search texts
     (what was embedded). Articles are numbered in chunk-table order, as `Index.doc_ids` numbers them."""
     dim = int(vectors.shape[1]) if len(vectors) else int(manifest["dim"])
-    writer, _ = begin_generation(target, dim, {"fingerprint": manifest.get("corpus_fingerprint")}, resume=False)
+    plan = {"fingerprint": manifest.get("corpus_fingerprint")}
+    writer, _ = begin_generation(target, dim, plan, resume=False, expected_chunks=len(chunks))
     rows_of: dict[str, list[int]] = {}
     for row, c in enumerate(chunks):
         rows_of.setdefault(c.doc_id, []).append(row)
@@ -153,8 +154,11 @@ def save_generation(
 
 
 def full_manifest(manifest: dict, n_articles: int, n_chunks: int, stories, gen: int) -> dict:
+    from qa.index.milvus_store import dense_index
+
     return {
         **manifest,
+        "dense_index": dense_index(n_chunks),  # how the generation was created (searched with its nprobe)
         "store": "milvus",
         "generation": gen,
         "format_version": FORMAT_VERSION,

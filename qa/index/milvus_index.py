@@ -316,7 +316,9 @@ class MilvusIndex:
         return Hits(rows, scores, docs)
 
     def dense_search(self, vector: np.ndarray, k: int, allowed: str) -> Hits:
-        return self._hits(self._search([np.asarray(vector[0], np.float32).tolist()], "dense", k, allowed))
+        nprobe = int(self.manifest.get("dense_index", {}).get("nprobe") or 0)
+        kw = {"search_params": {"params": {"nprobe": nprobe}}} if nprobe else {}
+        return self._hits(self._search([np.asarray(vector[0], np.float32).tolist()], "dense", k, allowed, **kw))
 
     def keyword_search(self, query: str, k_rows: int, k_docs: int, allowed: str) -> KeywordHits:
         words = " ".join(encode_term(t) for t in terms(query))

@@ -332,13 +332,29 @@ def article_rows(article: Article, doc: int, story: str, lead_row: int, fp: Fing
 # ---------------------------------------------------------------- schema
 
 
-def create_generation(target: MilvusTarget, gen: int, dim: int) -> None:
+def dense_index(expected_chunks: int) -> dict:
+    """The vector index for a generation of about this many chunks: exact (FLAT) below the size where
+    the index folder switches to IVF too (qa/index/vectors.py), IVF_FLAT with the same lists and
+    probes past it."""
+    from qa.index.vectors import APPROX_THRESHOLD, NPROBE_MIN, PROBE_SHARE, ivf_lists
+
+    if expected_chunks < APPROX_THRESHOLD:
+        return {"index_type": "FLAT", "params": {}, "nprobe": 0}
+    lists = ivf_lists(expected_chunks)
+    return {
+        "index_type": "IVF_FLAT",
+        "params": {"nlist": lists},
+        "nprobe": min(lists, max(NPROBE_MIN, lists // PROBE_SHARE)),
+    }
+
+
+def create_generation(target: MilvusTarget, gen: int, dim: int, expected_chunks: int = 0) -> None:
     """Empty chunk, article and meta collections for generation `gen` (dropping leftovers of that number)."""
     client = connect(target)
     for part in ("chunks", "articles", "meta"):
         if client.has_collection(collection(target, gen, part)):
             client.drop_collection(collection(target, gen, part))
-    _create_chunks(client, collection(target, gen, "chunks"), dim)
+    _create_chunks(client, collection(target, gen, "chunks"), dim, dense_index(expected_chunks))
     _create_articles(client, collection(target, gen, "articles"))
     _create_meta(client, collection(target, gen, "meta"))
 
@@ -364,7 +380,7 @@ def _outlet_field(schema) -> None:
     schema.add_field("outlets", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_OUTLETS, max_length=256)
 
 
-def _create_chunks(client, name: str, dim: int) -> None:
+def _create_chunks(client, name: str, dim: int, dense: dict) -> None:
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False)
@@ -382,7 +398,7 @@ def _create_chunks(client, name: str, dim: int) -> None:
         )
     )
     params = client.prepare_index_params()
-    params.add_index("dense", index_type="FLAT", metric_type="IP")
+    params.add_index("dense", index_type=dense["index_type"], metric_type="IP", params=dense["params"])
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25)
     client.create_collection(name, schema=schema, index_params=params)
 
@@ -491,7 +507,9 @@ def drop_generation(target: MilvusTarget, gen: int) -> None:
             client.drop_collection(collection(target, gen, part))
 
 
-def begin_generation(target: MilvusTarget, dim: int, plan: dict, resume: bool = True) -> tuple[GenerationWriter, bool]:
+def begin_generation(
+    target: MilvusTarget, dim: int, plan: dict, resume: bool = True, expected_chunks: int = 0
+) -> tuple[GenerationWriter, bool]:
     """A writer for a new generation, or for the unfinished one of an earlier run with the same `plan`
     (what the run was asked to hold) when `resume`; True when resuming."""
     state = read_state(target)
@@ -503,7 +521,7 @@ def begin_generation(target: MilvusTarget, dim: int, plan: dict, resume: bool = 
     gen = max(state["current"], int(building["gen"]) if building else 0) + 1
     if building:
         drop_generation(target, int(building["gen"]))
-    create_generation(target, gen, dim)
+    create_generation(target, gen, dim, expected_chunks)
     _write_state(target, "building", {"gen": gen, "dim": dim, "plan": plan, "started": time.time()})
     return GenerationWriter(target, gen, dim), False
 

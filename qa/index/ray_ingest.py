@@ -84,7 +84,13 @@ def start_ray(address: str | None):
         logging.getLogger(name).setLevel(logging.WARNING)
     env = {"env_vars": {"PYTHONPATH": str(ROOT)}} if not address else {"py_modules": [str(ROOT / "qa")]}
     try:
-        ray.init(address=address or None, include_dashboard=False, log_to_driver=False, runtime_env=env)
+        ray.init(
+            address=address or None,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+            runtime_env=env,
+        )
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise QAError(f"cannot start or reach Ray at {address or 'a new local instance'} ({e})") from e
     return ray
@@ -122,7 +128,8 @@ def ray_update(
         grouping = group_stories(merged.values(), old.grouping.keep(d for d in merged if d in same) if old else None)
         dim = int(old.manifest["dim"]) if old else _dim(settings)
         plan = {"fingerprint": fingerprint(merged.values()), **settings.index_key()}
-        writer, resumed = begin_generation(target, dim, plan)
+        expected = (len(old.chunks) if old else 0) + 12 * len(merged)  # ~12 chunks an article in news
+        writer, resumed = begin_generation(target, dim, plan, expected_chunks=expected)
         run = _Run(writer, merged, grouping, writer.written() if resumed else {})
         if resumed:  # chunks of an article whose own row was not written yet are written again
             writer.drop_chunks_except(run.done.values())
@@ -209,6 +216,7 @@ class _Run:
         if not todo:
             return 0
         items = [{**asdict(self.merged[d]), "doc": self.doc_of[d]} for d in todo]
+        ray.data.DataContext.get_current().enable_progress_bars = progress
         ds = ray.data.from_items(items).map_batches(
             ChunkEmbed,
             fn_constructor_kwargs={"settings": asdict(settings)},
@@ -216,7 +224,6 @@ class _Run:
             batch_format="numpy",
             **pool(ray),
         )
-        ray.data.DataContext.get_current().enable_progress_bars = progress
         embedded = 0
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             embedded += self._take(batch)
