@@ -15,14 +15,8 @@ import numpy as np
 
 from qa.errors import IndexLockedError, QAError
 from qa.index.milvus_index import MilvusIndex
-from qa.index.milvus_store import (
-    LITE_FILE,
-    MilvusTarget,
-    article_rows,
-    begin_generation,
-    chunk_rows,
-    iterate,
-)
+from qa.index.milvus_rows import article_rows, chunk_rows
+from qa.index.milvus_store import LITE_FILE, MilvusTarget, begin_generation, iterate
 from qa.index.store import FORMAT_VERSION
 from qa.index.stories import Fingerprint, Grouping, fingerprint_from_row
 from qa.records import Article, Chunk, Story

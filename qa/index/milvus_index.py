@@ -20,12 +20,12 @@ import numpy as np
 from qa.errors import IndexCorruptError, QAError, rebuild_hint
 from qa.index import embedding
 from qa.index.embedding import Embedder
+from qa.index.milvus_rows import encode_term
 from qa.index.milvus_store import (
     BM25,
     MilvusTarget,
     collection,
     connect,
-    encode_term,
     iterate,
     load,
     read_meta,

@@ -26,7 +26,8 @@ import numpy as np
 from qa.errors import QAError
 from qa.index.build import IngestReport, fingerprint, search_text, text_key
 from qa.index.milvus_build import full_manifest, milvus_lock, read_previous
-from qa.index.milvus_store import MilvusTarget, article_rows, begin_generation, chunk_rows, has_index
+from qa.index.milvus_rows import article_rows, chunk_rows
+from qa.index.milvus_store import MilvusTarget, begin_generation, has_index
 from qa.index.stories import group_stories, rules
 from qa.ingest.readers import Problem, ReadResult, read_paths
 from qa.records import Article, Chunk
