@@ -103,8 +103,8 @@ def pool(ray) -> dict:
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     if gpus:
-        return {"concurrency": gpus, "num_gpus": 1}
-    return {"concurrency": max(1, int(resources.get("CPU", 1))), "num_cpus": 1}
+        return {"compute": ray.data.ActorPoolStrategy(size=gpus), "num_gpus": 1}
+    return {"compute": ray.data.ActorPoolStrategy(size=max(1, int(resources.get("CPU", 1)))), "num_cpus": 1}
 
 
 def ray_update(
