@@ -13,6 +13,8 @@ import pytest
 pytest.importorskip("pymilvus", reason="the scale extra (requirements-scale.txt) is not installed")
 pytest.importorskip("milvus_lite", reason="the scale extra (requirements-scale.txt) is not installed")
 
+from conftest import written_files_hold_no_pickle  # noqa: E402
+
 from qa.api import ask, build_index, ingest, load_index  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.index import milvus_store  # noqa: E402
@@ -108,6 +110,15 @@ def test_ask_on_milvus_lite_answers_with_exact_citations(tmp_path, corpus_dir, h
     for c in answer.citations:
         assert index.articles[c.doc_id].text[c.start : c.end] == c.quote
     assert answer.stories and answer.passages[0].also_in  # stories and collapsed copies come from the engine
+
+
+def test_milvus_lite_writes_parquet_json_and_numpy_never_pickle(tmp_path, corpus_dir, hash_settings):
+    build_index([corpus_dir], tmp_path / "idx", hash_settings, progress=False, store="milvus")
+    milvus_store.disconnect(lite_target(tmp_path / "idx"))
+    names = written_files_hold_no_pickle(tmp_path / "idx")
+    assert any(n.endswith(".parquet") for n in names) and [p.name for p in (tmp_path / "idx").iterdir()] == [
+        "milvus.db"
+    ]
 
 
 def test_an_update_embeds_only_new_articles_and_switches_readers_to_the_new_generation(

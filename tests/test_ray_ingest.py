@@ -7,6 +7,8 @@ import pytest
 pytest.importorskip("ray", reason="the scale extra (requirements-scale.txt) is not installed")
 pytest.importorskip("milvus_lite", reason="the scale extra (requirements-scale.txt) is not installed")
 
+from conftest import written_files_hold_no_pickle  # noqa: E402
+
 from qa.api import ask, build_index, ingest, load_index  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.index import ray_ingest  # noqa: E402
@@ -47,6 +49,8 @@ def test_ray_ingest_gives_the_chunks_and_vectors_of_local_ingest(tmp_path, sampl
     assert local.keys() == distributed.keys()
     cosines = [float(local[k] @ distributed[k]) for k in local]
     assert min(cosines) >= 0.999
+    assert [p.name for p in (tmp_path / "ray").iterdir()] == ["milvus.db"]  # Ray writes nothing here
+    written_files_hold_no_pickle(tmp_path / "ray")
     question = "What did the police say?"
     assert [p.doc_id for p in ask(question, tmp_path / "ray").passages] == [
         p.doc_id for p in ask(question, tmp_path / "local").passages
