@@ -32,7 +32,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--venv", default="/tmp/hayvenv", help="virtual environment with haystack-ai installed")
     p.add_argument("--corpus", default=str(RTQA / "corpus.jsonl"))
     p.add_argument("--limit", type=int, default=200, help="first N articles (0 = all)")
-    p.add_argument("--models", default="all-MiniLM-L6-v2,all-MiniLM-L6-v2@onnx-int8", help="the project's ingests")
+    p.add_argument(
+        "--models",
+        default="all-MiniLM-L6-v2,all-MiniLM-L6-v2@onnx,all-MiniLM-L6-v2@onnx-int8",
+        help="the project's ingests",
+    )
     p.add_argument("--json")
     return p.parse_args(argv)
 
