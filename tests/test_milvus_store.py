@@ -183,3 +183,69 @@ def test_migrate_refuses_a_folder_that_is_not_a_milvus_index(tmp_path, seed_inde
 def test_an_unknown_store_is_refused_with_the_choices(tmp_path, corpus_dir):
     with pytest.raises(QAError, match="milvus://HOST:PORT"):
         ingest([corpus_dir], tmp_path / "idx", progress=False, store="elastic")
+
+
+@pytest.fixture
+def milvus_server(tmp_path):
+    """A Milvus-protocol server on this machine: Milvus Lite's own gRPC server in a child process."""
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "milvus_lite",
+            "server",
+            "--data-dir",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    yield f"milvus://127.0.0.1:{port}/news"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_a_milvus_server_serves_several_processes_with_no_index_folder(
+    tmp_path, corpus_dir, hash_settings, milvus_server, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    build_index([corpus_dir], "unused", hash_settings, progress=False, store=milvus_server)
+    assert not (tmp_path / "unused").exists()  # everything is in the server
+    asks = [
+        subprocess.Popen(
+            [sys.executable, "-m", "qa", "ask", CLUB, "--index", milvus_server, "--json"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for p in asks:  # two processes at once, as two app servers would
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err
+        assert json.loads(out)["answer"] == "Julio Borges"
+    shown = subprocess.run(
+        [sys.executable, "-m", "qa", "info", "--index", milvus_server],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "server at http://127.0.0.1" in json.loads(shown.stdout)["store"]
