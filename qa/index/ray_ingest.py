@@ -218,6 +218,9 @@ class _Run:
             return 0
         items = [{**asdict(self.merged[d]), "doc": self.doc_of[d]} for d in todo]
         ray.data.DataContext.get_current().enable_progress_bars = progress
+        import logging
+
+        logging.getLogger("ray.data").setLevel(logging.WARNING)  # Ray Data sets its loggers up on import
         ds = ray.data.from_items(items).map_batches(
             ChunkEmbed,
             fn_constructor_kwargs={"settings": asdict(settings)},
