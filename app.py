@@ -118,8 +118,12 @@ def login_throttle() -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limit_malloc_arenas()
-    index_dir = Path(args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX).resolve()
-    corpus, uploads = corpus_paths(args.corpus, index_dir)
+    where = args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX
+    from qa.index.milvus_store import server_target
+
+    server = server_target(str(where)) is not None  # a Milvus server: served as it is, shared by app servers
+    index_dir = str(where) if server else Path(where).resolve()
+    corpus, uploads = corpus_paths(args.corpus, Path(DEFAULT_INDEX) if server else index_dir)
     auth = parse_auth(args.auth or os.environ.get("QA_AUTH"))
 
     from qa.api import ask
@@ -129,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     from qa.ui.uploads import MAX_UPLOAD_BYTES
 
     try:
-        sync_index(corpus, index_dir)
+        if not server or args.corpus:  # several servers share a cluster: syncing is asked for, not assumed
+            sync_index(corpus, index_dir)
         answer_on_one_core()
         print("Loading the models …", flush=True)
         ask(EXAMPLES[0], index_dir)  # warm-up: the first real question is then fast

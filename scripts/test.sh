@@ -7,5 +7,5 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 fi
-python -m pip install -q -r requirements.txt -r requirements-dev.txt
+python -m pip install -q -r requirements.txt -r requirements-dev.txt -r requirements-scale.txt  # the scale extra is tested too
 python -m pytest "$@"

@@ -4,6 +4,7 @@ hash embedder, and an embedder that counts what it is asked to embed."""
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.index.embedding import HashEmbedder
@@ -66,3 +67,16 @@ def seed_index(tmp_path_factory, corpus_dir, hash_settings) -> Path:
 @pytest.fixture
 def counting_embedder() -> CountingEmbedder:
     return CountingEmbedder(64)
+
+
+def written_files_hold_no_pickle(folder: Path) -> list[str]:
+    """Every file under the folder, checked: Parquet, JSON, NumPy without objects, FAISS, Milvus Lite's LOCK."""
+    names = []
+    for p in sorted(x for x in folder.rglob("*") if x.is_file()):
+        head = p.read_bytes()[:8]
+        assert not (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")), f"{p} is a pickle"
+        assert p.suffix in (".json", ".prev", ".parquet", ".idx") or p.name == "LOCK", p
+        if p.suffix == ".idx" and head.startswith(b"\x93NUMPY"):
+            np.load(p, allow_pickle=False)  # raises if it needed pickle
+        names.append(p.name)
+    return names

@@ -27,6 +27,11 @@ HEAVY = (
     "trafilatura",
     "datasketch",
     "matplotlib",
+    "pymilvus",
+    "milvus_lite",
+    "ray",
+    "onnxruntime",
+    "onnx",
 )
 LIGHT_MODULES = ("qa", "qa.errors", "qa.records", "qa.settings")
 

@@ -9,7 +9,8 @@ import pytest
 
 from qa.api import ask, build_index
 from qa.index.loaded import load_index
-from qa.retrieve.fusion import keyword_query, rank_articles, rrf, top_rows
+from qa.index.search import top_rows
+from qa.retrieve.fusion import keyword_query, rank_articles, rrf
 from qa.retrieve.recency import freshness, has_time_cue
 from qa.settings import Settings
 from qa.text.dates import day_number

@@ -56,11 +56,15 @@ def fingerprint(articles: Iterable[Article]) -> str:
     return h.hexdigest()
 
 
-def _previous(index_dir: Path, settings: Settings, rebuild: bool):
+def _previous(index_dir: Path, settings: Settings, rebuild: bool, target=None):
     """The existing compatible index, or None (missing, rebuilding, or built otherwise)."""
 
     if rebuild:
         return None
+    if target is not None:
+        from qa.index import milvus_build, milvus_store
+
+        return milvus_build.read_previous(target, settings) if milvus_store.has_index(target) else None
     try:
         return read_index(index_dir, expected=settings.index_key())
     except IndexNotFoundError:
@@ -79,16 +83,20 @@ def update_index(
     replace: bool = False,
     rebuild: bool = False,
     progress: bool = True,
+    target=None,
 ) -> IngestReport:
     """Add the articles under `paths` to the index at `index_dir` (creating it). With `replace`, the
-    index holds exactly these articles. Chunks already embedded are reused, never re-embedded."""
+    index holds exactly these articles. Chunks already embedded are reused, never re-embedded.
+    `target` (a milvus_store.MilvusTarget) writes the index into Milvus instead of the folder."""
 
     settings = settings or Settings()
     read = read_paths(paths)
     if not paths:
         read = ReadResult((), (Problem("", 0, "no files or folders were given; name the articles to import"),))
-    with write_lock(index_dir) as index_dir:  # the real folder, symlinks followed
-        old = _previous(index_dir, settings, rebuild)
+    with _lock(index_dir, target) as locked:
+        if target is None:
+            index_dir = locked  # the real folder, symlinks followed
+        old = _previous(index_dir, settings, rebuild, target)
         if not read.articles:  # never replace an index with an empty one because every input was bad
             return IngestReport(
                 len(old.articles) if old else 0, len(old.chunks) if old else 0, 0, 0, 0, 0, read.problems
@@ -117,7 +125,7 @@ def update_index(
             return IngestReport(len(merged), len(old.chunks), 0, 0, unchanged, 0, read.problems)
         chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, same, settings, embedder, progress)
         grouping = _stories(merged, old, same)
-        _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping)
+        _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping, target)
     return IngestReport(len(merged), len(chunks), added, updated, unchanged, embedded, read.problems)
 
 
@@ -141,7 +149,9 @@ def _same_story_rules(old) -> bool:
 def _stories(merged: dict[str, Article], old, same: set[str]):
     """The articles grouped into stories; unchanged articles keep their stories and stored fingerprints."""
 
-    previous = read_grouping(old) if old and _same_story_rules(old) else None
+    previous = None
+    if old and _same_story_rules(old):
+        previous = getattr(old, "grouping", None) or read_grouping(old)  # Milvus: read with the index
     if previous is not None:
         previous = previous.keep(d for d in merged if d in same)
     return group_stories(merged.values(), previous)
@@ -189,11 +199,19 @@ def _embed(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
         return embedder.embed(texts, progress=bar.update)
 
 
+def _lock(index_dir: Path, target):
+    if target is None:
+        return write_lock(index_dir)
+    from qa.index.milvus_build import milvus_lock
+
+    return milvus_lock(target)
+
+
 def _save(
-    index_dir: Path, settings: Settings, embedder: Embedder | None, articles, chunks, vectors, paths, grouping
+    index_dir: Path, settings: Settings, embedder: Embedder | None, articles, chunks, vectors, paths, grouping, target
 ) -> None:
     by_id = {a.doc_id: a for a in articles}
-    keyword = KeywordIndex.build([search_text(by_id[c.doc_id], c) for c in chunks])
+    texts = [search_text(by_id[c.doc_id], c) for c in chunks]
     manifest = {
         **settings.index_key(),
         "dim": int(vectors.shape[1]) if len(vectors) else int(embedder.dim),
@@ -201,6 +219,12 @@ def _save(
         "sources": [str(Path(p).resolve()) for p in paths],
         "stories": rules(),
     }
+    if target is not None:
+        from qa.index.milvus_build import save_generation
+
+        save_generation(target, by_id, chunks, vectors, texts, grouping, manifest)
+        return
+    keyword = KeywordIndex.build(texts)
     stored = StoredIndex(
         index_dir, manifest, by_id, tuple(chunks), vectors, build_vector_index(vectors), keyword, grouping.stories
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from qa.errors import QAError
-from qa.settings import DEFAULT_MODEL, Settings
+from qa.settings import DEFAULT_MODEL, MODEL_CACHE, Settings
 
 Progress = Callable[[int], None]
 
@@ -48,8 +49,15 @@ def _one_thread():
         torch.set_num_threads(before)
 
 
+def device() -> str:
+    """The GPU when torch sees one, else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model on the CPU, loaded on first use, never downloaded."""
+    """A sentence-transformers model (on the GPU when there is one), loaded on first use, never downloaded."""
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32):
         self.name = model
@@ -61,7 +69,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             try:
-                self._model = SentenceTransformer(resolve_model(self.name), device="cpu", local_files_only=True)
+                self._model = SentenceTransformer(resolve_model(self.name), device=device(), local_files_only=True)
             except (OSError, ValueError) as e:
                 raise QAError(
                     f"cannot load embedding model {self.name!r} from local files ({e}); "
@@ -138,8 +146,48 @@ class HashEmbedder:
         return out
 
 
+MAX_HASH_DIM = 4096  # hash-N: a test embedder; past this its vectors only cost memory (hash-100000000 was killed)
+
+
+def hash_dim(model: str) -> int:
+    """N of a `hash-N` model name; QAError unless N is a whole number from 1 to MAX_HASH_DIM."""
+    n = model.split("-", 1)[1]
+    if not n.isdigit() or not 1 <= int(n) <= MAX_HASH_DIM:
+        raise QAError(
+            f"unknown embedding model {model!r}: the test embedder is hash-N with N a whole number from 1 to "
+            f"{MAX_HASH_DIM} (e.g. hash-64); for real embeddings give {DEFAULT_MODEL} or a model folder"
+        )
+    return int(n)
+
+
+def check_model(model: str) -> None:
+    """Refuse a model name that cannot be loaded, before any work is done (QAError saying what to give)."""
+    if not isinstance(model, str) or not model.strip():
+        raise QAError(f"the embedding model must be a name or a folder, not {model!r}; e.g. {DEFAULT_MODEL}")
+    if model.startswith("hash-"):
+        hash_dim(model)
+        return
+    from qa.index.onnx_embedding import BACKENDS, split_backend
+
+    base, backend = split_backend(model)
+    if backend and backend not in BACKENDS:
+        raise QAError(f"unknown embedding backend {backend!r} in {model!r}; use {base}@onnx or {base}@onnx-int8")
+    if base not in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}") and not Path(base).is_dir():
+        raise QAError(
+            f"no embedding model {base!r} on this machine (nothing is downloaded); give {DEFAULT_MODEL} "
+            "or the folder of a sentence-transformers model"
+        )
+
+
 def make_embedder(settings: Settings) -> Embedder:
-    """The embedder named in the settings; `hash-N` is the deterministic test embedder."""
+    """The embedder named in the settings: sentence-transformers; `MODEL@onnx-int8` / `MODEL@onnx`
+    through ONNX Runtime (qa/index/onnx_embedding.py); `hash-N` the deterministic test embedder."""
+    check_model(settings.model)
     if settings.model.startswith("hash-"):
-        return HashEmbedder(int(settings.model.split("-", 1)[1]))
+        return HashEmbedder(hash_dim(settings.model))
+    if "@" in settings.model:
+        from qa.index.onnx_embedding import OnnxEmbedder
+
+        base = settings.model.rpartition("@")[0]
+        return OnnxEmbedder(settings.model, resolve_model(base), MODEL_CACHE, settings.batch_size)
     return SentenceTransformerEmbedder(settings.model, settings.batch_size)

@@ -13,6 +13,8 @@ from qa.errors import IndexMismatchError, QAError, rebuild_hint
 from qa.index import embedding
 from qa.index.embedding import Embedder
 from qa.index.layout import index_folder, stamp
+from qa.index.milvus_store import find_target, read_state
+from qa.index.search import Hits, KeywordHits, dense_rows, keyword_rows, restrict_rows
 from qa.index.store import StoredIndex, read_index, read_manifest
 from qa.records import Story
 from qa.settings import DEFAULT_INDEX, INDEX_FIELDS, Settings
@@ -102,6 +104,28 @@ class Index:
             )
         return vector
 
+    # The search interface retrieval uses (qa/index/search.py); the Milvus store implements the same.
+    store = "faiss"
+    engine_filters = False  # filters arrive as chunk-row masks (qa/retrieve/filters.py select)
+
+    @cached_property
+    def newest_day(self) -> float | None:
+        """The publication day of the newest article ("now" when a question gives no date)."""
+        days = self.published_days
+        return float(np.nanmax(days)) if np.isfinite(days).any() else None
+
+    def restrict(self, allowed, as_of: int | None):
+        return restrict_rows(self, allowed, as_of)
+
+    def dense_search(self, vector: np.ndarray, k: int, allowed) -> Hits:
+        return dense_rows(self, vector, k, allowed)
+
+    def keyword_search(self, query: str, k_rows: int, k_docs: int, allowed) -> KeywordHits:
+        return keyword_rows(self, query, k_rows, k_docs, allowed)
+
+    def prefetch(self, ranked) -> None:
+        """Nothing to fetch: everything is in memory (the Milvus index fetches a ranking's texts here)."""
+
 
 def index_settings(index_dir: str | os.PathLike) -> Settings:
     """The settings the index at `index_dir` was built with (IndexNotFoundError when there is none)."""
@@ -120,6 +144,11 @@ def load_index(
 ) -> Index:
     """Open the index at `index_dir`. Settings default to the ones it was built with; explicit settings
     must match them (a clear IndexMismatchError says what differs)."""
+    target = find_target(index_dir)
+    if target is not None:  # a Milvus index (qa/index/milvus_index.py): the same interface
+        from qa.index.milvus_index import MilvusIndex
+
+        return MilvusIndex(target, settings, embedder)
     stored = read_index(index_dir, settings.index_key() if settings else None)
     return Index(stored, settings or settings_of(stored.manifest, index_dir), embedder)
 
@@ -135,17 +164,19 @@ class IndexCache:
     when the new index was built with the same one, and replaced by the manifest's model otherwise."""
 
     def __init__(self) -> None:
-        self._loaded: dict[Path, tuple[tuple, Index]] = {}
+        self._loaded: dict[Path | str, tuple[object, Index]] = {}
         self._lock = threading.Lock()
 
     def get(self, index_dir: str | os.PathLike) -> Index:
-        path = index_folder(index_dir)
+        target = find_target(index_dir)
+        path = index_folder(index_dir) if target is None else target.uri + "#" + target.name
         with self._lock:
-            now = stamp(path)
+            # Milvus: the generation readers are pointed at; a folder: its current generation
+            now = float(read_state(target)["current"]) if target is not None else stamp(path)
             hit = self._loaded.get(path)
             if hit and hit[0] == now:
                 return hit[1]
-            index = load_index(path)
+            index = load_index(path if target is None else index_dir)
             if hit and same_model(hit[1], index):
                 index.embedder = hit[1].embedder
             self._loaded[path] = (now, index)

@@ -9,38 +9,14 @@ www.cnn.com, "USA Today" matches usatoday.com).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 from qa.errors import QAError
+from qa.index.search import Scope
 from qa.records import Article
-from qa.text.dates import check_day
-
-_SUFFIXES = {
-    "com",
-    "org",
-    "net",
-    "co",
-    "uk",
-    "us",
-    "news",
-    "gov",
-    "edu",
-    "int",
-    "io",
-    "info",
-    "tv",
-    "au",
-    "ca",
-    "de",
-    "fr",
-    "in",
-    "ie",
-    "nz",
-    "eu",
-}
+from qa.text.dates import check_day, day_number
+from qa.text.outlets import outlet, outlet_key, outlet_keys, outlet_name
 
 
 @dataclass(frozen=True)
@@ -81,79 +57,6 @@ def make_filters(
     return Filters(since, until, names)
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[\W_]+", "", name.lower())
-
-
-def outlet(article: Article) -> str:
-    """The outlet's name: the article's source, else its URL's host without "www."."""
-    if article.source:
-        return article.source
-    host = (urlparse(article.url).hostname or "") if article.url else ""
-    return host[4:] if host.startswith("www.") else host
-
-
-# Proper names of outlets, by the key of their source or site name (foxnews, fox-news.com → foxnews); an
-# outlet not listed is shown as its source or site says.
-OUTLET_NAMES = {
-    "abcnews": "ABC News",
-    "aljazeera": "Al Jazeera",
-    "apnews": "AP News",
-    "bbc": "BBC",
-    "bloomberg": "Bloomberg",
-    "cbsnews": "CBS News",
-    "cnbc": "CNBC",
-    "cnn": "CNN",
-    "foxbusiness": "Fox Business",
-    "foxnews": "Fox News",
-    "latimes": "Los Angeles Times",
-    "nbcnews": "NBC News",
-    "npr": "NPR",
-    "nypost": "New York Post",
-    "nytimes": "The New York Times",
-    "politico": "Politico",
-    "reuters": "Reuters",
-    "theatlantic": "The Atlantic",
-    "theguardian": "The Guardian",
-    "thehill": "The Hill",
-    "theweek": "The Week",
-    "usatoday": "USA Today",
-    "washingtonpost": "The Washington Post",
-    "wsj": "The Wall Street Journal",
-}
-
-
-def outlet_name(name: str) -> str:
-    """The proper name of an outlet given as a source or a host: "foxnews" → "Fox News", "www.usatoday.com"
-    → "USA Today", "theweek.co.uk" → "The Week"; a name not in OUTLET_NAMES as it is."""
-    keys = [_key(name), *(_site_keys(name) if _is_host(name) else ())]
-    return next((OUTLET_NAMES[k] for k in keys if k in OUTLET_NAMES), name)
-
-
-def _is_host(name: str) -> bool:
-    return "." in name and " " not in name.strip()
-
-
-def _site_keys(host: str) -> set[str]:
-    """A host's site name with and without its domain suffix: edition.cnn.com → cnn, cnncom."""
-    labels = [x for x in host.lower().split(".") if x and x != "www"]
-    suffix: list[str] = []
-    while len(labels) > 1 and labels[-1] in _SUFFIXES:
-        suffix.insert(0, labels.pop())
-    return {_key(labels[-1]), _key(labels[-1] + "".join(suffix))} if labels else set()
-
-
-def outlet_keys(article: Article) -> set[str]:
-    """Names the outlet answers to: its source, or its host and the host's main label (cnn.com → cnn)."""
-    name = outlet(article)
-    if not name:
-        return set()
-    keys = {_key(name)}
-    if not article.source:  # a host: also its site's name and domain (edition.cnn.com → cnn, cnn.com)
-        keys |= _site_keys(name)
-    return keys - {""}
-
-
 def keep_article(article: Article, filters: Filters) -> bool:
     if filters.since or filters.until:
         if not article.published:
@@ -162,7 +65,7 @@ def keep_article(article: Article, filters: Filters) -> bool:
         if (filters.since and day < filters.since) or (filters.until and day > filters.until):
             return False
     if filters.sources:
-        wanted = {_key(s) for s in filters.sources}
+        wanted = {outlet_key(s) for s in filters.sources}
         if not wanted & outlet_keys(article):
             return False
     return True
@@ -170,11 +73,12 @@ def keep_article(article: Article, filters: Filters) -> bool:
 
 @dataclass(frozen=True)
 class Selection:
-    """The articles that pass the filters, as a chunk-row mask for retrieval, and what to tell the user."""
+    """The articles that pass the filters, in the form the index searches by, and what to tell the user."""
 
-    allowed: object | None  # numpy bool array over chunk rows, or None for "all"
+    allowed: object | None  # numpy bool array over chunk rows, a Scope (engine stores), or None for "all"
     n_articles: int
     notices: tuple[str, ...]
+    empty: bool = False  # no chunk passes: nothing to search
 
 
 def select(articles: Mapping[str, Article], doc_of: Sequence[str], filters: Filters) -> Selection:
@@ -184,20 +88,45 @@ def select(articles: Mapping[str, Article], doc_of: Sequence[str], filters: Filt
         return Selection(None, len(articles), ())
     kept = {d for d, a in articles.items() if keep_article(a, filters)}
     allowed = np.fromiter((d in kept for d in doc_of), dtype=bool, count=len(doc_of))
-    notices = [f"Only articles {filters.describe()} were searched ({len(kept):,} of {len(articles):,})."]
-    if filters.since or filters.until:
-        undated = sum(1 for a in articles.values() if not a.published)
-        if undated:
-            notices.append(
-                f"{undated:,} article{'s' if undated != 1 else ''} with no known date "
-                f"{'were' if undated != 1 else 'was'} left out by the date filter."
-            )
-    if filters.sources and not kept:
-        known = ", ".join(sorted({outlet_name(outlet(a)) for a in articles.values() if outlet(a)})[:12])
+    undated = sum(1 for a in articles.values() if not a.published) if (filters.since or filters.until) else 0
+    known = (
+        sorted({outlet_name(outlet(a)) for a in articles.values() if outlet(a)}) if filters.sources and not kept else []
+    )
+    notices = _notices(filters, len(kept), len(articles), undated, known)
+    return Selection(allowed, len(kept), notices, not allowed.any())
+
+
+def select_for(index, filters: Filters) -> Selection:
+    """`select` for an index: a chunk-row mask for the index folder; for a store that filters inside
+    its engine (Milvus), a Scope that its searches turn into filter expressions, counted there."""
+    if not index.engine_filters:
+        return select(index.articles, index.doc_of, filters)
+    if not filters.active:
+        return Selection(None, index.n_articles, ())
+    scope = Scope(
+        day_number(filters.since) if filters.since else None,
+        day_number(filters.until) if filters.until else None,
+        tuple(sorted({outlet_key(s) for s in filters.sources})),
+    )
+    kept = index.count_articles(scope)
+    undated = index.count_undated() if (filters.since or filters.until) else 0
+    known = sorted({outlet_name(n) for n in index.outlet_names()}) if filters.sources and not kept else []
+    return Selection(scope, kept, _notices(filters, kept, index.n_articles, undated, known), kept == 0)
+
+
+def _notices(filters: Filters, kept: int, total: int, undated: int, known: list[str]) -> tuple[str, ...]:
+    notices = [f"Only articles {filters.describe()} were searched ({kept:,} of {total:,})."]
+    if undated:
         notices.append(
-            f"No article is from {' or '.join(filters.sources)}; the outlets in the index are: {known or 'none named'}."
+            f"{undated:,} article{'s' if undated != 1 else ''} with no known date "
+            f"{'were' if undated != 1 else 'was'} left out by the date filter."
         )
-    return Selection(allowed, len(kept), tuple(notices))
+    if filters.sources and not kept:
+        names = ", ".join(known[:12])
+        notices.append(
+            f"No article is from {' or '.join(filters.sources)}; the outlets in the index are: {names or 'none named'}."
+        )
+    return tuple(notices)
 
 
 def outlets(articles: Mapping[str, Article]) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.index.loaded import Index
-from qa.index.vectors import search_vectors
+from qa.index.search import Hits
 from qa.retrieve.recency import freshness, has_time_cue
 from qa.settings import Settings
 
@@ -52,17 +52,6 @@ def keyword_query(question: str) -> str:
     return " ".join(kept) or question
 
 
-def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
-    """Rows of the k highest positive scores, best first (only `allowed` rows when given)."""
-    if allowed is not None:
-        scores = np.where(allowed, scores, 0.0)
-    k = min(k, int(np.count_nonzero(scores > 0)))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
-
-
 def rrf(lists: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
     """Reciprocal-rank fusion: each item scores Σ w / (k + rank) over the lists that hold it."""
     weights = weights or [1.0] * len(lists)
@@ -77,45 +66,27 @@ def _ranks(items) -> dict[int, int]:
     return {int(x): i for i, x in enumerate(items, 1)}
 
 
-def _docs_by_best_chunk(doc_index: np.ndarray, rows: np.ndarray, limit: int) -> list[int]:
-    """Article numbers in the order their first (best) chunk appears in `rows`."""
-    return list(dict.fromkeys(int(d) for d in doc_index[rows]))[:limit]
+def _docs_by_best_chunk(docs: np.ndarray, limit: int) -> list[int]:
+    """Article numbers in the order their first (best) chunk appears among the hits."""
+    return list(dict.fromkeys(int(d) for d in docs))[:limit]
 
 
 def rank_articles(
-    index: Index, question: str, settings: Settings, as_of: int | None = None, allowed: np.ndarray | None = None
+    index: Index, question: str, settings: Settings, as_of: int | None = None, allowed=None
 ) -> list[Ranked]:
     """Every candidate article for the question, best first. `as_of` is a day number (see
     recency.day_number): articles published after it are left out and fresher ones weigh more; None
-    means "as of the newest article". `allowed` is a boolean mask over chunk rows (filters)."""
-    doc_index, n_docs = index.doc_index, len(index.doc_ids)
+    means "as of the newest article". `allowed` is what the filters selected (qa/index/search.py)."""
+    n_docs = len(index.doc_ids)
     if not n_docs:
         return []
     published = index.published_days
-    now = as_of if as_of is not None else (np.nanmax(published) if np.isfinite(published).any() else None)
-    if as_of is not None:  # nothing from after the as-of date (unknown dates stay in)
-        too_new = np.nan_to_num(published, nan=-np.inf) > as_of
-        if too_new.any():
-            keep = ~too_new[doc_index]
-            allowed = keep if allowed is None else (allowed & keep)
-    dense_rows, dense_sims = _dense_rows(index, question, settings, allowed)
-    similarity = dict(
-        zip((int(d) for d in doc_index[dense_rows][::-1]), (float(x) for x in dense_sims[::-1]), strict=True)
-    )
-    kw_scores = index.keyword_index.scores(keyword_query(question))
-    kw_rows = top_rows(kw_scores, settings.candidates, allowed)
-    doc_kw = np.zeros(n_docs, dtype=np.float32)
-    np.maximum.at(doc_kw, doc_index, np.where(allowed, kw_scores, 0.0) if allowed is not None else kw_scores)
-    lead_scores = (
-        kw_scores[index.lead_rows]
-        if allowed is None
-        else np.where(allowed[index.lead_rows], kw_scores[index.lead_rows], 0.0)
-    )
-    lists = [
-        _docs_by_best_chunk(doc_index, dense_rows, settings.doc_candidates),
-        [int(d) for d in top_rows(doc_kw, settings.doc_candidates)],
-        [int(d) for d in top_rows(lead_scores, settings.doc_candidates)],
-    ]
+    now = as_of if as_of is not None else index.newest_day
+    where = index.restrict(allowed, as_of)  # nothing from after the as-of date (unknown dates stay in)
+    dense = index.dense_search(index.embed_query(question), settings.dense_candidates, where)
+    similarity = dict(zip((int(d) for d in dense.docs[::-1]), (float(x) for x in dense.scores[::-1]), strict=True))
+    kw = index.keyword_search(keyword_query(question), settings.candidates, settings.doc_candidates, where)
+    lists = [_docs_by_best_chunk(dense.docs, settings.doc_candidates), kw.best_docs, kw.lead_docs]
     fused = rrf(lists, settings.rrf_k)
     floor = settings.recency_floor_cue if has_time_cue(question) else settings.recency_floor
     if now is not None:
@@ -124,8 +95,8 @@ def rank_articles(
             fused[d] *= freshness(age, floor, settings.recency_days)
     order = sorted(fused, key=lambda d: (-fused[d], d))
     ranks = [_ranks(li) for li in lists]
-    best = _best_chunks(doc_index, dense_rows, kw_rows, settings.rrf_k)
-    return [
+    best = _best_chunks(dense, kw.chunks, settings.rrf_k)
+    ranked = [
         Ranked(
             index.doc_ids[d],
             best.get(d) or (int(index.lead_rows[d]),),
@@ -137,29 +108,17 @@ def rank_articles(
         )
         for d in order
     ]
+    index.prefetch(ranked)  # an engine store fetches the texts answering will read, in a few calls
+    return ranked
 
 
-def _dense_rows(
-    index: Index, question: str, settings: Settings, allowed: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk rows nearest to the question, best first (only allowed rows), and their cosine similarities."""
-    qv = index.embed_query(question)
-    k = settings.dense_candidates if allowed is None else min(len(allowed), settings.dense_candidates * 4)
-    sims, ids = search_vectors(index.vector_index, qv, k)
-    keep = ids[0] >= 0
-    if allowed is not None:
-        keep &= allowed[np.maximum(ids[0], 0)]
-    return ids[0][keep][: settings.dense_candidates], sims[0][keep][: settings.dense_candidates]
-
-
-def _best_chunks(
-    doc_index: np.ndarray, dense_rows: np.ndarray, kw_rows: np.ndarray, k: int, per_doc: int = 3
-) -> dict[int, tuple[int, ...]]:
+def _best_chunks(dense: Hits, keyword: Hits, k: int, per_doc: int = 3) -> dict[int, tuple[int, ...]]:
     """For each article, its chunks among the candidates, ordered by chunk-level fusion."""
-    fused = rrf([[int(r) for r in dense_rows], [int(r) for r in kw_rows]], k)
+    doc_of = {int(r): int(d) for hits in (dense, keyword) for r, d in zip(hits.rows, hits.docs, strict=True)}
+    fused = rrf([[int(r) for r in dense.rows], [int(r) for r in keyword.rows]], k)
     out: dict[int, list[int]] = {}
     for row in sorted(fused, key=lambda r: (-fused[r], r)):
-        rows = out.setdefault(int(doc_index[row]), [])
+        rows = out.setdefault(doc_of[row], [])
         if len(rows) < per_doc:
             rows.append(row)
     return {d: tuple(rows) for d, rows in out.items()}

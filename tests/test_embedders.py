@@ -1,0 +1,69 @@
+"""The embedders past the default (issue 16): MiniLM through ONNX Runtime in fp32 and int8, exported
+once offline and cached; and model names checked before any work (issue 14, item 12)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.errors import QAError
+from qa.index.embedding import check_model, make_embedder
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = [
+    "Ford recalled 2.9 million vehicles over a rollaway risk, the safety agency said.",
+    "The central bank raised interest rates by half a point to fight inflation.",
+    "Rangers on Rottnest Island counted 12,400 quokkas.",
+    "A short one.",
+]
+
+
+@pytest.mark.parametrize(
+    "model", ["hash-abc", "hash-0", "hash-100000000", "hash-", "nosuch-model", "all-MiniLM-L6-v2@gpu"]
+)
+def test_a_model_that_cannot_be_loaded_is_refused_with_a_clear_error(model):
+    with pytest.raises(QAError, match=r"hash-N|no embedding model|unknown embedding backend"):
+        check_model(model)
+    with pytest.raises(QAError):
+        make_embedder(Settings(model=model))
+
+
+def test_the_cli_refuses_a_bad_model_before_reading_or_allocating(tmp_path, corpus_dir):
+    for model in ("hash-abc", "hash-100000000"):
+        done = subprocess.run(
+            [sys.executable, "-m", "qa", "ingest", str(corpus_dir), "--index", str(tmp_path / "i"), "--model", model],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and model in done.stderr and "hash-64" in done.stderr
+        assert not (tmp_path / "i").exists()
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_onnx_embedders_match_sentence_transformers_and_export_once(tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime", reason="the scale extra (requirements-scale.txt) is not installed")
+    from qa.index import embedding
+
+    monkeypatch.setattr(embedding, "MODEL_CACHE", tmp_path / "models")
+    reference = make_embedder(Settings()).embed(TEXTS)
+    fp32 = make_embedder(Settings(model="all-MiniLM-L6-v2@onnx")).embed(TEXTS)
+    int8 = make_embedder(Settings(model="all-MiniLM-L6-v2@onnx-int8"))
+    quantised = int8.embed(TEXTS)
+    assert np.min(np.sum(reference * fp32, axis=1)) > 0.9999
+    assert np.min(np.sum(reference * quantised, axis=1)) > 0.97  # measured 0.989 at worst on 200 news texts
+    assert np.allclose(np.linalg.norm(quantised, axis=1), 1.0, atol=1e-5)
+    exported = sorted((tmp_path / "models").rglob("*.onnx"))
+    assert len(exported) == 2
+    stamps = [p.stat().st_mtime_ns for p in exported]
+    again = make_embedder(Settings(model="all-MiniLM-L6-v2@onnx-int8"))
+    alone = again.embed(TEXTS[:1])  # int8 activations are scaled per batch: alone is close, not equal
+    assert float(alone[0] @ quantised[0]) > 0.98
+    assert [p.stat().st_mtime_ns for p in exported] == stamps  # cached, not exported again
+    assert int8.embed([TEXTS[0]]).shape == (1, 384)  # a question runs on the one-thread session
