@@ -17,7 +17,7 @@ def migrate(source: str | Path, target: MilvusTarget) -> dict:
     """Copy the index folder at `source` into the Milvus target; returns the manifest written."""
     settings = index_settings(source)
     stored = read_index(Path(source), settings.index_key())
-    grouping = read_grouping(stored.path, stored.stories) or Grouping(stored.stories, {})
+    grouping = read_grouping(stored) or Grouping(stored.stories, {})
     texts = [search_text(stored.articles[c.doc_id], c) for c in stored.chunks]
     manifest = {k: v for k, v in stored.manifest.items() if k not in ("checksums", "built_at")}
     manifest["migrated_from"] = str(Path(source).resolve())
