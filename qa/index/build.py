@@ -102,20 +102,7 @@ def update_index(
                 len(old.articles) if old else 0, len(old.chunks) if old else 0, 0, 0, 0, 0, read.problems
             )
         old_articles = dict(old.articles) if old else {}
-        old_keys = {d: text_key(a) for d, a in old_articles.items()}
-        merged: dict[str, Article] = {} if replace else dict(old_articles)
-        same = set() if replace else set(old_articles)  # merged articles the old index holds unchanged
-        added = updated = unchanged = 0
-        for a in read.articles:
-            if a.doc_id not in old_keys:
-                added += 1
-            elif old_keys[a.doc_id] != text_key(a):
-                updated += 1
-                same.discard(a.doc_id)
-            else:
-                unchanged += 1
-                same.add(a.doc_id)
-            merged[a.doc_id] = a
+        merged, same, (added, updated, unchanged) = merge_articles(old, read.articles, replace)
         if replace and old:  # articles whose file could not be read this time are kept as they were
             for d in kept_unreadable(old_articles, merged, read.unreadable):
                 merged[d] = old_articles[d]
@@ -229,3 +216,23 @@ def _save(
         index_dir, manifest, by_id, tuple(chunks), vectors, build_vector_index(vectors), keyword, grouping.stories
     )
     write_index(stored, grouping.prints)
+
+
+def merge_articles(old, articles: Sequence[Article], replace: bool):
+    """The articles the index will hold (`old`'s and `articles`, or `articles` alone when replacing), the
+    ones among them `old` holds unchanged, and (added, updated, unchanged)."""
+    old_keys = {d: text_key(a) for d, a in old.articles.items()} if old else {}
+    merged: dict[str, Article] = {} if replace or not old else dict(old.articles)
+    same = set() if replace or not old else set(old.articles)
+    added = updated = unchanged = 0
+    for a in articles:
+        if a.doc_id not in old_keys:
+            added += 1
+        elif old_keys[a.doc_id] != text_key(a):
+            updated += 1
+            same.discard(a.doc_id)
+        else:
+            unchanged += 1
+            same.add(a.doc_id)
+        merged[a.doc_id] = a
+    return merged, same, (added, updated, unchanged)

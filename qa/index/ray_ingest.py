@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import QAError
-from qa.index.build import IngestReport, fingerprint, search_text, text_key
+from qa.index.build import IngestReport, fingerprint, merge_articles, search_text
 from qa.index.milvus_build import full_manifest, milvus_lock, read_previous
 from qa.index.milvus_rows import article_rows, chunk_rows
 from qa.index.milvus_store import MilvusTarget, begin_generation, has_index
@@ -123,7 +123,7 @@ def ray_update(
         if not read.articles:
             n = (len(old.articles), len(old.chunks)) if old else (0, 0)
             return IngestReport(*n, 0, 0, 0, 0, read.problems)
-        merged, same, counts = _merge(old, read.articles, replace)
+        merged, same, counts = merge_articles(old, read.articles, replace)
         if old and not counts[0] and not counts[1] and len(merged) == len(old.articles):
             return IngestReport(len(merged), len(old.chunks), 0, 0, counts[2], 0, read.problems)
         grouping = group_stories(merged.values(), old.grouping.keep(d for d in merged if d in same) if old else None)
@@ -156,25 +156,6 @@ def _dim(settings: Settings) -> int:
     from qa.index.embedding import make_embedder
 
     return int(make_embedder(settings).dim)
-
-
-def _merge(old, articles: Sequence[Article], replace: bool):
-    """The articles the index will hold, the unchanged ones among them, and (added, updated, unchanged)."""
-    old_keys = {d: text_key(a) for d, a in old.articles.items()} if old else {}
-    merged: dict[str, Article] = {} if replace or not old else dict(old.articles)
-    same = set() if replace or not old else set(old.articles)
-    added = updated = unchanged = 0
-    for a in articles:
-        if a.doc_id not in old_keys:
-            added += 1
-        elif old_keys[a.doc_id] != text_key(a):
-            updated += 1
-            same.discard(a.doc_id)
-        else:
-            unchanged += 1
-            same.add(a.doc_id)
-        merged[a.doc_id] = a
-    return merged, same, (added, updated, unchanged)
 
 
 class _Run:
