@@ -186,3 +186,19 @@ def test_questions_the_fixtures_do_not_answer_are_refused(fixture_index):
     for q in ("What is the capital of Australia?", "Who won the 2018 World Cup final in Moscow?"):
         a = ask_fixture(fixture_index, q)
         assert a.abstained and a.answer_kind == "none", (q, a.answer)
+
+
+def test_eval_held_out_scores_each_fold_with_a_scorer_trained_on_the_others(tmp_path, corpus_dir, capsys):
+    from qa.cli import main
+
+    folder = _training_folder(tmp_path, corpus_dir)
+    out = tmp_path / "held.json"
+    args = ["eval", "--held-out", str(folder), "--model", "hash-64", "--cache", str(tmp_path / "c"), "--json", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "== 2021, scored by a scorer trained on the other folds only" in printed and "== 2025" in printed
+    result = json.loads(out.read_text())["held_out"]
+    assert set(result) == {"2021", "2025"} and all(r["n_questions"] == 4 for r in result.values())
+    for name in ("2021", "2025"):
+        trained = read_scorer(tmp_path / "c" / "held-out-scorers" / f"scorer-without-{name}.json").trained_on
+        assert trained["held_out"] == name and trained["folds"] == [n for n in ("2021", "2025") if n != name]

@@ -8,12 +8,12 @@ from types import SimpleNamespace
 import pytest
 
 from qa.answer.attribution import full_name, quotes
-from qa.answer.candidates import mentions
+from qa.answer.candidates import mentions, question_slot
 from qa.answer.contexts import Context, clean_title
 from qa.answer.evidence import Evidence, score_sentence
 from qa.answer.features import group
 from qa.answer.question import analyse
-from qa.answer.types import fits
+from qa.answer.types import allowed, fits
 from qa.settings import Settings
 
 # ---------------------------------------------------------------- answer typing
@@ -236,3 +236,40 @@ def test_every_seed_question_is_answered_right_with_exact_citations(shared, tmp_
     club = ask("Who described the 'Club of Other'?", index)
     cited = {c.doc_id for c in club.citations} | {d for c in club.citations for d in c.also_in}
     assert cited == set(index.articles) and "Borges" in club.answer
+
+
+def test_who_said_questions_take_only_speakers_when_a_quotation_names_one():
+    info = analyse("Who described the 'Club of Other'?")
+    kinds = [{"PERSON"}, {"SPEAKER", "PERSON"}, {"ORG"}, {"SPEAKER"}]
+    evidence = [None, 0.9, None, 0.1]  # the second speaks the quote that matches; the fourth another one
+    assert allowed(info, kinds, speaker_evidence=evidence) == [False, True, False, False]
+    assert allowed(info, [{"PERSON"}, {"ORG"}]) == [True, True]  # no speaker found: names may answer
+    assert allowed(analyse("Who spoke to Guaido?"), kinds, speaker_evidence=evidence) == [True] * 4  # not "said"
+
+
+def test_a_piece_of_a_longer_name_is_not_a_candidate_of_its_own():
+    contexts = [ctx("As the director of activist group Iranian Americans for Liberty, Bryan Leib spoke.")]
+    texts = [
+        c.text for c, _ in group(mentions(analyse("What organization does Bryan Leib lead?"), contexts, {}), contexts)
+    ]
+    assert "Iranian Americans for Liberty" in texts and "Liberty" not in texts
+
+
+@pytest.mark.parametrize(
+    "question,slot",
+    [
+        ("What does Venezuela swap oil shipments for?", ("pobj", "for", "swap")),
+        ("According to Borges, what does the UAE provide?", ("obj", "", "provid")),
+        ("Which company announced it will cut jobs?", ("subj", "", "announc")),
+    ],
+)
+def test_the_slot_a_question_asks_to_fill(question, slot):
+    role, prep, verbs = question_slot(question)
+    assert (role, prep) == slot[:2] and slot[2] in verbs
+
+
+def test_a_span_in_the_question_slot_is_marked():
+    question = "What does Venezuela swap oil shipments for?"
+    c = ctx("Officials say it is swapping oil shipments for jet fuel and gold.")
+    slots = {m.text: m.slot for m in mentions(analyse(question), [c], {})}
+    assert slots["jet fuel and gold"] == 1.0 and slots["oil shipments"] == 0.0

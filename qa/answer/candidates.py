@@ -16,7 +16,8 @@ from qa.answer.question import QuestionInfo
 from qa.text.nlp import lemma, parse
 from qa.text.terms import terms
 
-MAX_WORDS = 10  # a longer span is a clause, not an answer
+MAX_WORDS = 12  # a longer span is not an answer (the evaluation's answers are at most 12 words)
+LOCAL = 10  # words either side of a mention in which the question's words are looked for
 FAR = 99  # the distance recorded when a word is not in the context at all
 
 _PRONOUNS = frozenset(
@@ -34,7 +35,7 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"(?:^|(?<=[\s(]))[‘'“\"]([A-Z0-9][^‘'“”\"’]{0,60}?)[’'”\"](?=[\s:,.;)!?]|$)")
-_PROPER = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*(?:\s+(?:(?:of|for|and|the|de|on)\s+)?[A-Z][\w’'&.-]*)*")
+_PROPER = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*(?:[ \t]+(?:(?:of|for|and|the|de|on)[ \t]+)?[A-Z][\w’'&.-]*)*")
 _CAUSE = re.compile(
     r"\b(?:because of|due to|owing to|amid|caused by|blamed on|after|following|over concerns? (?:about|over))\s+"
     r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,4}?)(?=[,.;:)]| and | that | which | as | in | on |$)",
@@ -66,7 +67,7 @@ _ROLES = {
 }
 ROLES = ("subj", "obj", "pobj", "attr", "appos", "mod", "conj", "root", "other")
 _OF = frozenset("of for on in against from with".split())  # "Iranian Americans for Liberty", "ban on assault weapons"
-_ARG_DEPS = ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative", "agent", "prep")
+_ARG_DEPS = ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative", "agent", "prep", "ccomp", "xcomp")
 
 
 @dataclass(frozen=True)
@@ -75,33 +76,45 @@ class Mention:
     doc_id: str
     start: int  # in the article's text, or in its title when `in_text` is False
     end: int
-    kind: str  # an entity label (PERSON, GPE, MONEY, …), DURATION, NP, HEAD, NPP, QUOTED, SPEAKER, ARG, CAUSE, PROPER, PLACE
+    kind: str  # an entity label (PERSON, GPE, MONEY, …), DURATION, NP, HEAD, NPP, QUOTED, SPEAKER, ARG, CLAUSE, CAUSE, PROPER, PLACE
     context: int  # which context (index into the contexts list)
     role: str = "other"  # one of ROLES: how it stands in its sentence
     verb_arg: float = 0.0  # 1 inside an argument of one of the question's verbs (subject, object, prepositional)
     near: int = FAR  # characters to the nearest word of the question in its context
     kind_near: int = FAR  # words to the nearest mention of the asked noun ("platform"), as in an apposition
+    local: float = 0.0  # share of the question's term weight within LOCAL words either side
+    slot: float = 0.0  # 1 when it fills the question's slot: the same role of the same verb (see question_slot)
     derived: bool = False  # named through a demonym ("North Korean" → North Korea): cite its sentence
     in_text: bool = True
 
 
-def mentions(info: QuestionInfo, ctxs: list[Context], articles: dict) -> list[Mention]:
-    """Every candidate mention in the contexts, in context order."""
+def mentions(
+    info: QuestionInfo, ctxs: list[Context], articles: dict, weights: dict[str, float] | None = None
+) -> list[Mention]:
+    """Every candidate mention in the contexts, in context order. `weights` are the question's terms
+    with their IDF (qa/answer/evidence.py question_terms), for how much of the question stands around
+    each mention."""
     qwords = set(terms(info.text))
+    weights = weights or dict.fromkeys(qwords, 1.0)
+    slot = question_slot(info.text)
     kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
     out: list[Mention] = []
     for i, (c, doc) in enumerate(zip(ctxs, parse([c.text for c in ctxs]), strict=True)):
-        out += _doc_mentions(info, c, i, doc, qwords, kind_terms, articles)
+        out += _doc_mentions(info, c, i, doc, qwords, kind_terms, articles, weights, slot)
     return out
 
 
-def _doc_mentions(info: QuestionInfo, c: Context, i: int, doc, qwords: set[str], kind_terms, articles) -> list[Mention]:
+def _doc_mentions(
+    info: QuestionInfo, c: Context, i: int, doc, qwords: set[str], kind_terms, articles, weights, slot
+) -> list[Mention]:
     tokens = list(doc)
     stems = [ts[0] if (ts := terms(t.text)) else "" for t in tokens]
     anchors = [t.idx for t, st in zip(tokens, stems, strict=True) if st in qwords]
     kind_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in kind_terms]
     verbs = [t for t in tokens if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]
     args = [(h, w) for v in verbs for h, w in _verb_args(v, qwords)]
+    total = sum(weights.values()) or 1.0
+    local = _Local([weights.get(st, 0.0) / total for st in stems], stems)
     base = c.evidence.doc_id, (0 if c.is_title else c.start), not c.is_title
     seen: set[tuple[int, int, str]] = set()
     out = []
@@ -110,7 +123,7 @@ def _doc_mentions(info: QuestionInfo, c: Context, i: int, doc, qwords: set[str],
         if e <= s or (s, e, kind) in seen or not _acceptable(doc.text[s:e]):
             continue
         seen.add((s, e, kind))
-        out.append(_mention(doc, s, e, kind, i, base, anchors, kind_at, args))
+        out.append(_mention(doc, s, e, kind, i, base, anchors, kind_at, args, local, slot))
     if c.quote and c.quote.speaker and not c.is_title:
         out += _speaker(c, i, articles)
     if info.place_kind in PLACE_KINDS:
@@ -132,10 +145,15 @@ def _raw_spans(info: QuestionInfo, doc, args) -> list[tuple[int, int, str]]:
             spans.append((nc.start_char, sub[-1].idx + len(sub[-1].text), "NPP"))
     spans += [(m.start(1), m.end(1), "QUOTED") for m in _QUOTED.finditer(text)]
     ents = {(e.start_char, e.end_char) for e in doc.ents}
-    spans += [(m.start(), m.end(), "PROPER") for m in _PROPER.finditer(text) if (m.start(), m.end()) not in ents]
+    spans += [
+        (m.start(), m.end(), "PROPER")
+        for m in _PROPER.finditer(text)
+        if (m.start(), m.end()) not in ents and ". " not in m.group(0)  # not across a sentence end
+    ]
     for head, _ in args:
         sub = list(head.subtree)
-        spans.append((sub[0].idx, sub[-1].idx + len(sub[-1].text), "ARG"))
+        kind = "CLAUSE" if head.dep_ in ("ccomp", "xcomp") else "ARG"  # what was said, recommended, planned
+        spans.append((sub[0].idx, sub[-1].idx + len(sub[-1].text), kind))
     spans += [(m.start(1), m.end(1), "CAUSE") for m in _CAUSE.finditer(text)]
     if info.place_kind in PLACE_KINDS:
         spans += [(m.start(), m.end(), "PLACE") for m in _place_names(info.place_kind).finditer(text)]
@@ -156,6 +174,8 @@ def _verb_args(verb, qwords: set[str]) -> list[tuple[object, float]]:
         if child.dep_ not in _ARG_DEPS:
             continue
         heads += [g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") else [child]
+        if child.dep_ == "dobj":  # "swapping oil shipments for jet fuel": the object's own prepositions
+            heads += [g for p in child.children if p.dep_ == "prep" for g in p.children if g.dep_ == "pobj"]
     known = any(w in qwords for h in heads for t in h.subtree for w in terms(t.text))
     return [(h, 1.0 if known else 0.6) for h in heads]
 
@@ -180,7 +200,22 @@ def _acceptable(text: str) -> bool:
     return 0 < len(words) <= MAX_WORDS and text.lower() not in _PRONOUNS and bool(terms(text) or re.search(r"\d", text))
 
 
-def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, kind_at, args) -> Mention:
+class _Local:
+    """The share of the question's term weight found within LOCAL words of a span (each term once)."""
+
+    def __init__(self, weights: list[float], stems: list[str]):
+        self.weights, self.stems = weights, stems
+
+    def around(self, start: int, stop: int) -> float:
+        lo, hi = max(0, start - LOCAL), min(len(self.stems), stop + LOCAL)
+        seen = {}
+        for i in range(lo, hi):
+            if not start <= i < stop and self.weights[i]:
+                seen[self.stems[i]] = self.weights[i]
+        return sum(seen.values())
+
+
+def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, kind_at, args, local: _Local, slot) -> Mention:
     doc_id, offset, in_text = base
     span = doc.char_span(s, e, alignment_mode="expand")
     root = span.root if span is not None and len(span) else None
@@ -204,8 +239,57 @@ def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, kind_at, arg
         verb_arg,
         min(near, 10 * FAR),
         min(kind_near, FAR),
+        local=local.around(inside.start, inside.stop) if span is not None else 0.0,
+        slot=fills_slot(root, slot) if root is not None else 0.0,
         in_text=in_text,
     )
+
+
+Slot = tuple[str, str, frozenset[str]]  # (role, preposition, stems of the verb)
+_SLOT_ROLES = {"nsubj": "subj", "nsubjpass": "obj", "dobj": "obj", "attr": "attr", "pobj": "pobj"}
+
+
+def question_slot(question: str) -> Slot | None:
+    """What the question asks for, as a role of its verb: ("pobj", "for", swap) for "What does Venezuela
+    swap oil shipments for?", ("obj", "", provide) for "what does the UAE provide", ("subj", "", announce)
+    for "Which company announced …". A preposition left without its object is the slot first."""
+    doc = parse([question])[0]
+    for t in doc:
+        if (
+            t.dep_ == "prep"
+            and t.n_rights == 0  # nothing after it: "swap oil shipments for?"
+            and t.head.pos_ in ("VERB", "AUX")
+        ):
+            return ("pobj", t.lower_, _verb_stems(t.head))
+    for t in doc:
+        if t.lower_ in ("who", "whom", "what", "which") or (t.dep_ == "det" and t.lower_ in ("which", "what")):
+            head = t.head if t.dep_ == "det" else t
+            role = _SLOT_ROLES.get(head.dep_)
+            if role and head.head.pos_ in ("VERB", "AUX"):
+                prep = head.head.lower_ if role == "pobj" else ""
+                verb = head.head.head if role == "pobj" else head.head
+                return (role, prep, _verb_stems(verb))
+    return None
+
+
+def fills_slot(root, slot: Slot | None) -> float:
+    """1 when the span's head stands in the question's slot (same role, same preposition, same verb),
+    0.5 in the same role of another verb, else 0."""
+    if slot is None:
+        return 0.0
+    role = _SLOT_ROLES.get(root.dep_)
+    if root.dep_ == "agent" or (root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.head.tag_ == "VBN"):
+        role = "subj"  # "was founded by X" answers "who founded"
+    if role != slot[0] or (role == "pobj" and root.head.lower_ != slot[1]):
+        return 0.0
+    verb = root.head.head if role == "pobj" else root.head
+    if verb.pos_ not in ("VERB", "AUX"):  # "swapping [oil shipments for jet fuel]": the noun's verb
+        verb = verb.head
+    return 1.0 if _verb_stems(verb) & slot[2] else 0.5
+
+
+def _verb_stems(token) -> frozenset[str]:
+    return frozenset((*terms(token.text), *terms(lemma(token))))
 
 
 def _speaker(c: Context, i: int, articles: dict) -> list[Mention]:

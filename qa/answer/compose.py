@@ -11,7 +11,7 @@ from qa.answer.evidence import sentence_scorer
 from qa.answer.features import Candidate
 from qa.answer.reading import Reading, read
 from qa.answer.scorer import SCORER_FILE, Scorer, default_scorer
-from qa.answer.types import fits
+from qa.answer.types import reading_mask
 from qa.index.loaded import Index
 from qa.records import Answer, Citation
 from qa.retrieve.duplicates import collapse_passages  # news (issue 7): copies collapsed into one result
@@ -52,7 +52,7 @@ def ranked_scores(r: Reading, scorer: Scorer) -> np.ndarray:
     """The scorer's score of each candidate; -inf for a candidate whose kind may not answer the question."""
     scores = scorer.score(r.features) if r.candidates else np.zeros(0)
     never = scorer.never.get(r.info.answer_type, frozenset())
-    ok = np.array([any(fits(r.info, m.kind, never) for m in ms) for ms in r.mentions], dtype=bool)
+    ok = np.array(reading_mask(r, never), dtype=bool)
     return np.where(ok, scores, -np.inf) if len(scores) else scores
 
 

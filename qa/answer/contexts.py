@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from qa.answer.attribution import Quote, quotes
 from qa.answer.evidence import Evidence
+from qa.text.sentences import sentence_spans
 
+LEAD_CHARS = 600  # a longer "first sentence" is page furniture run together, not a lead
 TITLE_WEIGHT = 0.8  # a title names what the story is about, but says less than a sentence
 _TITLE_TAIL = re.compile(r"\s*(?:[|–—-]\s*[^|–—-]{1,40}|\.\.\.|…)\s*$")
 
@@ -55,6 +57,24 @@ def title_contexts(
         score, coverage = score_title(title)
         tev = Evidence(doc_id, ev.start, ev.end, title, TITLE_WEIGHT * (score + 0.05 / (1 + rank)), coverage, rank)
         out.append(Context(tev, ev.start, ev.end, None, title, True))
+    return out
+
+
+def lead_contexts(
+    ranked_docs: list[str], articles: dict, score, have: list[Context], n_articles: int = 4, n_sentences: int = 2
+) -> list[Context]:
+    """The first sentences of the top articles (a news lead names who, what and where), those not
+    already among `have`; scored like evidence sentences."""
+    taken = {(c.evidence.doc_id, c.start) for c in have if not c.is_title}
+    out = []
+    for rank, doc_id in enumerate(ranked_docs[:n_articles]):
+        text = articles[doc_id].text
+        for s, e in sentence_spans(text)[:n_sentences]:
+            if (doc_id, s) in taken or e - s > LEAD_CHARS:
+                continue
+            value, coverage = score(text[s:e])
+            ev = Evidence(doc_id, s, e, text[s:e], value + 0.05 / (1 + rank), coverage, rank)
+            out.append(Context(ev, s, e, None, text[s:e]))
     return out
 
 

@@ -14,13 +14,13 @@ import numpy as np
 from qa.answer.candidates import FAR, ROLES, Mention
 from qa.answer.contexts import Context
 from qa.answer.gazetteer import fits_place, is_calendar_word, is_known_place
-from qa.answer.question import LABELS, QuestionInfo
+from qa.answer.question import LABELS, SPEECH_VERBS, QuestionInfo
 from qa.text.answers import normalize_answer
 from qa.text.terms import terms
 
 KINDS = (
     "PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE DATE DURATION TIME PERCENT MONEY "
-    "QUANTITY ORDINAL CARDINAL NP HEAD NPP QUOTED SPEAKER ARG CAUSE PROPER PLACE"
+    "QUANTITY ORDINAL CARDINAL NP HEAD NPP QUOTED SPEAKER ARG CLAUSE CAUSE PROPER PLACE"
 ).split()
 ANSWER_TYPES = tuple(LABELS)
 WH = ("who", "what", "which", "when", "where", "how many", "how much", "how long", "why", "how", "other")
@@ -34,6 +34,7 @@ FEATURES = (
     *(f"q_wh_{w.replace(' ', '_')}" for w in WH),
     "q_plural",
     "q_speaker",
+    "q_says",
     "q_noun",
     *(f"kind_{k}" for k in KINDS),
     "entity",
@@ -58,10 +59,13 @@ FEATURES = (
     "q_share",
     "q_any",
     "near_min",
+    "local_max",
+    "local_rel",
     "kind_near",
     "ends_kind",
     *(f"role_{r}" for r in ROLES),
     "verb_arg",
+    "slot",
     "n_words",
     "n_chars",
     "cap_share",
@@ -106,8 +110,14 @@ def group(found: list[Mention], ctxs: list[Context]) -> list[tuple[Candidate, li
         key = answer_key(m.text)
         if key:
             groups[key].append(m)
+    names: dict[tuple[int, bool], list[Mention]] = defaultdict(list)
+    for m in found:
+        if _is_name(m.text):
+            names[(m.context, m.in_text)].append(m)
     out = []
     for key, ms in groups.items():
+        if _inside_names(ms, names):
+            continue
         best = min(ms, key=lambda m: (not m.in_text, m.derived, -ctxs[m.context].evidence.score, m.start))
         kind = Counter(m.kind for m in ms).most_common(1)[0][0]
         out.append(
@@ -121,6 +131,27 @@ def group(found: list[Mention], ctxs: list[Context]) -> list[tuple[Candidate, li
     return out
 
 
+_NAME_JOINERS = frozenset("of for and the de on".split())
+
+
+def _is_name(text: str) -> bool:
+    """Capitalised words, joined by at most "of", "for", "and", "the" ("Iranian Americans for Liberty")."""
+    words = text.split()
+    return len(words) > 1 and all(w[:1].isupper() or w in _NAME_JOINERS for w in words) and words[-1][:1].isupper()
+
+
+def _inside_names(ms: list[Mention], names: dict[tuple[int, bool], list[Mention]]) -> bool:
+    """True when every mention lies inside a longer name mentioned in the same context ("Liberty" in
+    "Iranian Americans for Liberty"): a piece of a name is not an answer of its own."""
+    return all(
+        any(
+            o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+            for o in names.get((m.context, m.in_text), ())
+        )
+        for m in ms
+    )
+
+
 def question_row(info: QuestionInfo) -> np.ndarray:
     """The question's part of every row: its type and question word (the scorer learns how they combine
     with the candidates' kinds)."""
@@ -130,6 +161,7 @@ def question_row(info: QuestionInfo) -> np.ndarray:
     row[INDEX[f"q_wh_{wh.replace(' ', '_')}"]] = 1
     row[INDEX["q_plural"]] = info.plural
     row[INDEX["q_speaker"]] = info.asks_speaker
+    row[INDEX["q_says"]] = info.wh in ("what", "how") and bool(SPEECH_VERBS & set(info.text.lower().split()))
     row[INDEX["q_noun"]] = bool(info.type_noun)
     return row
 
@@ -165,7 +197,9 @@ def _fill(row, info, cand: Candidate, ms: list[Mention], ctxs, qwords, kind_term
     kinds = Counter(m.kind for m in ms)
     for k, c in kinds.items():
         row[f[f"kind_{k}"]] = c / n
-    row[f["entity"]] = any(k not in ("NP", "HEAD", "NPP", "ARG", "CAUSE", "PROPER", "QUOTED", "SPEAKER") for k in kinds)
+    row[f["entity"]] = any(
+        k not in ("NP", "HEAD", "NPP", "ARG", "CLAUSE", "CAUSE", "PROPER", "QUOTED", "SPEAKER") for k in kinds
+    )
     row[f["label_fit"]] = any(k in LABELS[info.answer_type] for k in kinds) or (
         info.answer_type == "date" and "DURATION" in kinds
     )
@@ -189,11 +223,13 @@ def _fill(row, info, cand: Candidate, ms: list[Mention], ctxs, qwords, kind_term
     row[f["q_share"]] = sum(w in qwords for w in words) / len(words) if words else 0
     row[f["q_any"]] = any(w in qwords for w in words)
     row[f["near_min"]] = min(m.near for m in ms) / 100
+    row[f["local_max"]] = max(m.local for m in ms)
     row[f["kind_near"]] = min(m.kind_near for m in ms) if kind_terms else FAR
     row[f["ends_kind"]] = bool(words) and words[-1] in kind_terms
     for m in ms:
         row[f[f"role_{m.role}"]] += 1 / n
     row[f["verb_arg"]] = max(m.verb_arg for m in ms)
+    row[f["slot"]] = max(m.slot for m in ms)
     toks = cand.text.split()
     row[f["n_words"]] = len(toks)
     row[f["n_chars"]] = len(cand.text)
@@ -253,6 +289,7 @@ def _relative(X: np.ndarray, groups) -> None:
         return
     f = INDEX
     X[:, f["ev_rel"]] = X[:, f["ev_max"]] - X[:, f["ev_max"]].max()
+    X[:, f["local_rel"]] = X[:, f["local_max"]] - X[:, f["local_max"]].max()
     X[:, f["freq_rel"]] = X[:, f["freq_top"]] / max(1.0, X[:, f["freq_top"]].max())
     keys = [c.key for c, _ in groups]
     for r, k in enumerate(keys):

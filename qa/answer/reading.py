@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.candidates import Mention, mentions
-from qa.answer.contexts import Context, contexts, title_contexts
-from qa.answer.evidence import Evidence, gather, sentence_scorer
+from qa.answer.contexts import Context, contexts, lead_contexts, title_contexts
+from qa.answer.evidence import Evidence, gather, question_terms, sentence_scorer
 from qa.answer.features import Candidate, feature_matrix, group
 from qa.answer.question import QuestionInfo, analyse
 from qa.index.loaded import Index
@@ -19,7 +19,8 @@ from qa.settings import Settings
 from qa.text.terms import terms
 
 N_CONTEXTS = 10  # evidence sentences read for candidates
-N_TITLES = 5  # headlines of the top articles read for candidates
+N_TITLES = 8  # headlines of the top articles read for candidates
+N_LEADS = 4  # top articles whose first two sentences are read for candidates
 N_TEXTS = 10  # top articles in which candidates are counted
 WINDOW = 60  # characters either side of a mention compared with the asked noun
 SIMILARITIES = False
@@ -44,6 +45,7 @@ QUESTION_FEATURES = (
     "both_lists",
     "rare_sentence",
     "rare_article",
+    "cov_article",
     "unseen",
     "n_terms",
     "n_candidates",
@@ -68,9 +70,12 @@ def read(index: Index, question: str, settings: Settings, as_of: int | None = No
     score = sentence_scorer(index, question)
     evidence = gather(index, ranked, score)
     info = analyse(question)
+    docs = [r.doc_id for r in ranked]
     ctxs = contexts(evidence, index.articles, N_CONTEXTS)
-    ctxs += title_contexts([r.doc_id for r in ranked], index.articles, evidence, score, N_TITLES)
-    groups = group(mentions(info, ctxs, index.articles), ctxs) if evidence else []
+    ctxs += lead_contexts(docs, index.articles, score, ctxs, N_LEADS) if evidence else []
+    ctxs += title_contexts(docs, index.articles, evidence, score, N_TITLES)
+    weights = question_terms(index, question)
+    groups = group(mentions(info, ctxs, index.articles, weights), ctxs) if evidence else []
     top_texts = [index.articles[r.doc_id].text for r in ranked[:N_TEXTS]]
     sims = _similarities(index, info, groups, ctxs) if SIMILARITIES else None
     X = feature_matrix(info, groups, ctxs, top_texts, sims)
@@ -114,7 +119,8 @@ def _question_features(index: Index, question: str, ranked, evidence, top_texts,
     weights = index.keyword_index.idf(list(dict.fromkeys(terms(question))))
     rare = sorted(weights, key=lambda t: -weights[t])[:3]
     best = set(terms(evidence[0].text)) if evidence else set()
-    first = set(terms(top_texts[0])) if top_texts else set()
+    article_terms = [set(terms(t)) for t in top_texts[:5]]
+    first = article_terms[0] if article_terms else set()
     n = index.keyword_index.size
     unseen_idf = float(np.log(1 + (n + 0.5) / 0.5))
     total = sum(weights.values()) or 1.0
@@ -128,6 +134,7 @@ def _question_features(index: Index, question: str, ranked, evidence, top_texts,
         float(bool(ranked) and ranked[0].dense_rank > 0 and ranked[0].keyword_rank > 0),
         sum(t in best for t in rare) / len(rare) if rare else 0.0,
         sum(t in first for t in rare) / len(rare) if rare else 0.0,
+        max((sum(w for t, w in weights.items() if t in words) / total for words in article_terms), default=0.0),
         sum(w for w in weights.values() if w >= unseen_idf - 1e-6) / total,
         float(len(weights)),
         float(n_cands),

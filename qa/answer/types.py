@@ -20,7 +20,8 @@ _ONLY = {  # question word → the only kinds that may answer it
 }
 _PERCENT = re.compile(r"\b(?:percentage|percent|share|proportion|rate)\b")
 _YEAR = re.compile(r"\b(?:what|which|in what|in which) (?:year|month|day|date)\b")
-_TIME_AMOUNT = ("time", "longer")  # "how much time": a duration
+_TIME_AMOUNT = ("time", "longer")
+SPEAKER_SHARE = 0.8  # "who said …": speakers of quotations within this share of the best one's evidence  # "how much time": a duration
 
 
 def allowed_kinds(info: QuestionInfo) -> frozenset[str] | None:
@@ -51,3 +52,27 @@ def fits(info: QuestionInfo, kind: str, never: frozenset[str] = frozenset()) -> 
     if only is not None:
         return kind in only
     return kind not in forbidden_kinds(info) and kind not in never
+
+
+def allowed(
+    info: QuestionInfo, kinds: list[set[str]], never: frozenset[str] = frozenset(), speaker_evidence=None
+) -> list[bool]:
+    """For each candidate (the kinds of its mentions), whether it may answer the question: one of its
+    kinds fits; and for "who said / described / warned …", when a quotation's speaker was found, only
+    the speakers of the quotations that match the question best may answer (`speaker_evidence`: the best
+    evidence score of each candidate's quotations, None for one that is nobody's speaker)."""
+    ok = [any(fits(info, k, never) for k in ks) for ks in kinds]
+    speakers = [e for e in (speaker_evidence or ()) if e is not None]
+    if info.asks_speaker and speakers:
+        best = max(speakers)
+        ok = [o and e is not None and e >= SPEAKER_SHARE * best for o, e in zip(ok, speaker_evidence, strict=True)]
+    return ok
+
+
+def reading_mask(r, never: frozenset[str] = frozenset()) -> list[bool]:
+    """allowed() for the candidates of a Reading (qa/answer/reading.py)."""
+    evidence = [
+        max((r.contexts[m.context].evidence.score for m in ms if m.kind == "SPEAKER"), default=None)
+        for ms in r.mentions
+    ]
+    return allowed(r.info, [{m.kind for m in ms} for ms in r.mentions], never, evidence)

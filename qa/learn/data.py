@@ -19,10 +19,12 @@ from qa.evaluate.questions import EvalQuestion, load_questions
 from qa.evaluate.runner import corpus_index
 from qa.index.loaded import Index
 from qa.learn.examples import Examples, concat, read_examples
+from qa.learn.weeks import WEEKS_PER_FOLD, choose_weeks, search_pages, write_week_corpora
 from qa.settings import Settings
 
 _NOT_READING = frozenset({"compose", "scorer", "citations", "followup", "news"})  # do not change the examples
-NEGATIVES_PER_FOLD = 150  # questions of each other fold asked of this fold's news
+NEGATIVES_PER_FOLD = 150
+NEGATIVES_PER_WEEK = 15  # questions of each other fold asked of one week's small corpus  # questions of each other fold asked of this fold's news
 _QUESTIONS = re.compile(r"^questions-(?P<name>[\w.-]+)\.jsonl$")
 
 
@@ -63,20 +65,49 @@ def find_folds(folder: Path, names: list[str] | None = None) -> list[Fold]:
 
 
 def fold_examples(
-    folds: list[Fold], cache: Path, settings: Settings, limit: int | None = None, progress: bool = True
+    folds: list[Fold],
+    cache: Path,
+    settings: Settings,
+    limit: int | None = None,
+    progress: bool = True,
+    weeks: int = WEEKS_PER_FOLD,
 ) -> dict[str, Examples]:
-    """Examples of each fold, answerable and unanswerable, read once and cached as .npz beside the indexes."""
-    questions = {f.name: load_questions(f.questions)[:limit] for f in folds}
+    """Examples of each fold, answerable and unanswerable, read once and cached as .npz beside the indexes:
+    the fold's questions against its whole corpus, other years' questions against it, and the same on
+    `weeks` small corpora of one week's pages each (qa/learn/weeks.py; none without `search_ids`)."""
+    questions = {f.name: load_questions(f.questions, renumber=True)[:limit] for f in folds}
     out = {}
     for f in folds:
         index = corpus_index([f.corpus], cache, settings, progress)
-        parts = [_cached(cache, f, "answerable", questions[f.name], index, 0, progress)]
+        parts = [_cached(cache, f, "answerable", questions[f.name], index, progress)]
         for g in folds:
             if _year(g.name) != _year(f.name):  # another year's questions (folds without a year give none)
                 asked = _spread(questions[g.name], NEGATIVES_PER_FOLD)
-                parts.append(_cached(cache, f, f"from-{g.name}", asked, index, _year(f.name) - _year(g.name), progress))
+                shift = _year(f.name) - _year(g.name)
+                parts.append(_cached(cache, f, f"from-{g.name}", asked, index, progress, False, shift))
+        if weeks:
+            parts += _week_parts(f, folds, questions, cache, settings, weeks, progress)
         out[f.name] = concat(parts)
     return out
+
+
+def _week_parts(f: Fold, folds, questions, cache: Path, settings: Settings, n: int, progress: bool) -> list[Examples]:
+    """Examples on small corpora: n weeks of the fold, each with only its questions' pages; the week's
+    questions answerable, a few questions of each other year (asked on the week's last day) not."""
+    pages = search_pages(f.questions)
+    chosen = choose_weeks(questions[f.name], pages, n)
+    page_ids = {w: {p for q in qs for p in pages[(q.id.split("@")[0], q.question)]} for w, qs in chosen.items()}
+    paths = write_week_corpora(f.corpus, page_ids, Path(cache) / "weeks" / f.name)
+    parts = []
+    for k, (w, qs) in enumerate(chosen.items()):
+        index = corpus_index([paths[w]], cache, settings, progress)
+        parts.append(_cached(cache, f, f"week-{w}", qs, index, progress))
+        day = max(q.date for q in qs)
+        for g in folds:
+            if _year(g.name) != _year(f.name):
+                asked = _spread(questions[g.name][k::n], NEGATIVES_PER_WEEK)
+                parts.append(_cached(cache, f, f"week-{w}-from-{g.name}", asked, index, progress, False, 0, day))
+    return parts
 
 
 def _spread(questions: list[EvalQuestion], n: int) -> list[EvalQuestion]:
@@ -93,15 +124,23 @@ def _year(name: str) -> int:
 
 
 def _cached(
-    cache: Path, fold: Fold, part: str, questions: list[EvalQuestion], index: Index, shift: int, progress: bool
+    cache: Path,
+    fold: Fold,
+    part: str,
+    questions: list[EvalQuestion],
+    index: Index,
+    progress: bool,
+    answerable: bool = True,
+    shift: int = 0,
+    on_day: str = "",
 ) -> Examples:
-    """The examples of `questions` read against the fold's index: answerable when `shift` is 0 (the fold's
-    own questions), else asked `shift` years later (or earlier) than they were, of news that does not
-    answer them."""
+    """The examples of `questions` read against `index`, cached: the fold's own questions (`answerable`),
+    or questions the index does not answer, asked `shift` years later than they were or on `on_day`."""
     key = json.dumps(
         {
             "index": index.manifest.get("corpus_fingerprint", ""),
             "questions": [(q.id, q.question, q.answers, q.date) for q in questions],
+            "on_day": on_day,
             "features": FEATURES,
             "question_features": QUESTION_FEATURES,
             "code": _code_fingerprint(),
@@ -113,7 +152,7 @@ def _cached(
         return Examples.load(path)
     if sys.stderr and questions:
         print(f"reading {len(questions)} questions of {fold.name} ({part})", file=sys.stderr)
-    ex = read_examples(index, questions, shift == 0, shift or 0, progress)
+    ex = read_examples(index, questions, answerable, shift, progress, on_day)
     path.parent.mkdir(parents=True, exist_ok=True)
     ex.save(path)
     return ex

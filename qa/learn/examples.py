@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.answer.features import FEATURES
 from qa.answer.reading import read
-from qa.answer.types import fits
+from qa.answer.types import reading_mask
 from qa.evaluate.questions import EvalQuestion
 from qa.index.loaded import Index
 from qa.text.answers import contains_answer, normalize_answer
@@ -73,22 +73,28 @@ def label(text: str, golds) -> int:
 
 
 def read_examples(
-    index: Index, questions: list[EvalQuestion], answerable: bool = True, shift_years: int = 0, progress: bool = True
+    index: Index,
+    questions: list[EvalQuestion],
+    answerable: bool = True,
+    shift_years: int = 0,
+    progress: bool = True,
+    on_day: str = "",
 ) -> Examples:
-    """Every question read against `index` as of its date (moved by `shift_years` years, for questions
-    asked of another year's news, which the corpus does not answer: `answerable` False)."""
+    """Every question read against `index` as of its date (moved by `shift_years` years, or `on_day` when
+    given, for questions asked of news that does not answer them: `answerable` False)."""
     rows: dict[str, list] = {k: [] for k in ("X", "label", "question", "fits", "kinds", "text")}
     qs: dict[str, list] = {k: [] for k in ("Q", "qid", "answer_type", "answerable", "sentence_right")}
     for n, q in enumerate(questions):
         if progress and n % 100 == 0:
             print(f"  {n}/{len(questions)} questions read", file=sys.stderr)
-        r = read(index, q.question, index.settings, _as_of(q.date, shift_years))
+        r = read(index, q.question, index.settings, _as_of(on_day or q.date, 0 if on_day else shift_years))
         golds = q.answers if answerable else ()
-        for cand, ms, x in zip(r.candidates, r.mentions, r.features, strict=True):
+        ok = reading_mask(r)
+        for cand, ms, x, fit in zip(r.candidates, r.mentions, r.features, ok, strict=True):
             rows["X"].append(x)
             rows["label"].append(label(cand.text, golds) if golds else 0)
             rows["question"].append(n)
-            rows["fits"].append(any(fits(r.info, m.kind) for m in ms))
+            rows["fits"].append(fit)
             rows["kinds"].append("|".join(sorted({m.kind for m in ms})))
             rows["text"].append(cand.text)
         qs["Q"].append(r.question_features)

@@ -63,6 +63,6 @@ def held_out(folder: Path, cache: Path, out_dir: Path, settings: Settings | None
         path = out_dir / f"scorer-without-{f.name}.json"
         path.write_text(json.dumps(scorer.to_json()), encoding="utf-8")
         index = corpus_index([f.corpus], cache, settings)
-        questions = load_questions(f.questions)[:limit]
+        questions = load_questions(f.questions, renumber=True)[:limit]
         results[f.name] = evaluate(index, questions, replace(index.settings, scorer=str(path)), progress=True)
     return results

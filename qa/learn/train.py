@@ -5,8 +5,8 @@
    and margin are calibrated into P(right) by logistic regression, and the question's coverage by the
    corpus plus that score into P(answerable), against questions asked of another year's news;
 3. the thresholds: P(answerable) under which to abstain is the quantile that refuses at most
-   REFUSE_ANSWERABLE of the answerable questions out of fold, and the short answer is given from the
-   P(right) at which a short answer is right as often as the best sentence holds the answer.
+   REFUSE_ANSWERABLE of the answerable questions out of fold; a short answer is given when its calibrated
+   P(right) is at least MOSTLY_WRONG, else the best sentence.
 
 Everything is deterministic (one thread, fixed seeds): the same examples give the same JSON."""
 
@@ -19,6 +19,7 @@ from qa.answer.reading import QUESTION_FEATURES
 from qa.answer.scorer import Logistic, Scorer, Trees, top_two
 from qa.learn.examples import Examples, concat
 
+MOSTLY_WRONG = 0.1  # a short answer less likely right than this (calibrated out of fold) is given as its sentence
 REFUSE_ANSWERABLE = 0.015  # at most this share of answerable questions (out of fold) is refused
 NEVER_SUPPORT = 40  # a kind seen this often for a type without ever answering it may never answer it
 PARAMS = {
@@ -147,8 +148,7 @@ def never_table(ex: Examples) -> dict[str, frozenset[str]]:
 
 
 def best_is_right(ex: Examples, scores: list[np.ndarray]) -> np.ndarray:
-    """Per question: whether its best-scoring candidate (that may answer) is right (label > 0... or holds
-    the gold within the evaluation's answer length, which label 1 and 2 both mean)."""
+    """Per question: whether its best-scoring candidate (of those that may answer) is right (label > 0)."""
     bounds = np.searchsorted(ex.question, np.arange(ex.n_questions + 1))
     out = np.zeros(ex.n_questions, dtype=bool)
     for q, s in enumerate(scores):
@@ -173,8 +173,7 @@ def train_scorer(folds: dict[str, Examples], trained_on: dict | None = None) -> 
     sentence = fit_logistic(oof["Q"][oof["answerable"]], oof["sentence_right"][oof["answerable"]].astype(int))
     p_ans = np.array([answerable(x) for x in np.hstack([oof["Q"], oof["cal"]])])
     abstain_below = _refusal_threshold(p_ans[oof["answerable"]])
-    p_right = np.array([right(x) for x in oof["cal"]])
-    short_at = _short_threshold(p_right[oof["answerable"]], oof["sentence_right"][oof["answerable"]])
+    short_at = MOSTLY_WRONG
     return Scorer(
         FEATURES,
         QUESTION_FEATURES,
@@ -212,19 +211,6 @@ def _refusal_threshold(p_answerable: np.ndarray) -> float:
     if not len(p_answerable):
         return 0.0
     return float(np.quantile(p_answerable, REFUSE_ANSWERABLE, method="lower"))
-
-
-def _short_threshold(p_right: np.ndarray, sentence_right: np.ndarray) -> float:
-    """The lowest P(right) from which short answers are right at least as often as the best sentence
-    holds the answer, for the questions above it."""
-    if not len(p_right):
-        return 0.5
-    sentence_rate = float(np.mean(sentence_right))
-    for t in np.sort(np.unique(np.round(p_right, 3))):
-        above = p_right >= t
-        if above.any() and np.mean(p_right[above]) >= sentence_rate:
-            return float(t)
-    return 1.0
 
 
 __all__ = ["train_scorer", "fit_ranker"]
