@@ -84,6 +84,7 @@ class Mention:
     kind_near: int = FAR  # words to the nearest mention of the asked noun ("platform"), as in an apposition
     local: float = 0.0  # share of the question's term weight within LOCAL words either side
     slot: float = 0.0  # 1 when it fills the question's slot: the same role of the same verb (see question_slot)
+    defined: bool = False  # the text calls it by the asked noun: "LinkedIn, the networking platform," (see _defined)
     derived: bool = False  # named through a demonym ("North Korean" → North Korea): cite its sentence
     in_text: bool = True
 
@@ -111,6 +112,8 @@ def _doc_mentions(
     stems = [ts[0] if (ts := terms(t.text)) else "" for t in tokens]
     anchors = [t.idx for t, st in zip(tokens, stems, strict=True) if st in qwords]
     kind_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in kind_terms]
+    noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
+    noun_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in noun]
     verbs = [t for t in tokens if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]
     args = [(h, w) for v in verbs for h, w in _verb_args(v, qwords)]
     total = sum(weights.values()) or 1.0
@@ -123,7 +126,7 @@ def _doc_mentions(
         if e <= s or (s, e, kind) in seen or not _acceptable(doc.text[s:e]):
             continue
         seen.add((s, e, kind))
-        out.append(_mention(doc, s, e, kind, i, base, anchors, kind_at, args, local, slot))
+        out.append(_mention(doc, s, e, kind, i, base, anchors, (kind_at, noun_at), args, local, slot))
     if c.quote and c.quote.speaker and not c.is_title:
         out += _speaker(c, i, articles)
     if info.place_kind in PLACE_KINDS:
@@ -215,8 +218,10 @@ class _Local:
         return sum(seen.values())
 
 
-def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, kind_at, args, local: _Local, slot) -> Mention:
+def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, asked, args, local: _Local, slot) -> Mention:
+    """`asked`: the token positions of the words naming the asked kind, and of the asked noun alone."""
     doc_id, offset, in_text = base
+    kind_at, noun_at = asked
     span = doc.char_span(s, e, alignment_mode="expand")
     root = span.root if span is not None and len(span) else None
     role = _ROLES.get(root.dep_, "other") if root is not None else "other"
@@ -241,8 +246,39 @@ def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, kind_at, arg
         min(kind_near, FAR),
         local=local.around(inside.start, inside.stop) if span is not None else 0.0,
         slot=fills_slot(root, slot) if root is not None else 0.0,
+        defined=_defined(doc, inside, noun_at),
         in_text=in_text,
     )
+
+
+_DET = frozenset({"the", "a", "an", "its", "their", "his", "her"})
+_BE = frozenset({"is", "was", "are", "were", "be", "been", "becomes", "became"})
+_PHRASE_END = frozenset({",", ".", ";", ":", ")", "that", "which", "who", "—", "–"})
+
+
+def _defined(doc, inside: range, noun_at: list[int]) -> bool:
+    """Whether the text calls the span by the asked noun, by the surface of an apposition or a copula
+    (not the parse, which often misses an apposition in a long sentence): "bluegrass, the Appalachian
+    music genre," / "LinkedIn is a platform" (the noun ends a short noun phrase right after the span),
+    "the streaming service Netflix" / "the platform, LinkedIn" (the noun just before it)."""
+    if not noun_at or not len(inside):
+        return False
+    kinds = set(noun_at)
+    n = len(doc)
+    for k in kinds:
+        if inside.start - 2 <= k < inside.start and all(doc[j].text == "," for j in range(k + 1, inside.start)):
+            return True
+    j = inside.stop
+    if j < n and (doc[j].text == "," or doc[j].lower_ in _BE):
+        j += 1
+        if j < n and doc[j].lower_ in _DET:
+            j += 1
+        for m in range(j, min(j + 4, n)):
+            if doc[m].is_punct:
+                return False
+            if m in kinds and (m + 1 == n or doc[m + 1].lower_ in _PHRASE_END):
+                return True
+    return False
 
 
 Slot = tuple[str, str, frozenset[str]]  # (role, preposition, stems of the verb)

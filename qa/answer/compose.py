@@ -4,6 +4,8 @@ corpus does not seem to answer at all, the answer says so. Every citation is an 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from qa.answer.citations import cite_span
@@ -19,6 +21,14 @@ from qa.settings import Settings
 from qa.text.sentences import sentence_spans
 
 PLURAL_GAP = float(np.log(2.0))  # "which two …": the second candidate joins when within this score of the first
+# "What did the mayor say the quays would do?", "What did Musk say about DOGE?": what was said is a clause
+# or a quotation, never a noun taken out of it; without such a candidate the answer is the sentence.
+_SAID_WHAT = re.compile(
+    r"^\s*what (?:did|does|do|will|would|has|have|had) .+? "
+    r"(?:say|tell|recommend|suggest|propose|urge|advise)(?:s|ed)?\b(?! (?:is|was|are|were)\b)",
+    re.IGNORECASE,
+)
+CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
@@ -39,13 +49,20 @@ def answer_question(
     if not r.evidence or p_answerable < scorer.abstain_below:
         return Answer(question, NOT_FOUND, True, (), passages, kind, round(1 - p_answerable, 4), answer_kind="none")
     p_right = scorer.p_right(scores[np.isfinite(scores)])
-    if p_right >= scorer.short_at:
+    if p_right >= scorer.short_at and _short_form_fits(r, scores):
         text, cites = _short(index, r, scores)
         return Answer(question, text, False, cites, passages, kind, round(p_right, 4))
     ev = r.evidence[0]
     cite = (cite_span(index, ev.doc_id, ev.start, ev.end),)
     p_sentence = scorer.sentence(r.question_features)
     return Answer(question, ev.text, False, cite, passages, kind, round(p_sentence, 4), answer_kind="sentence")
+
+
+def _short_form_fits(r: Reading, scores: np.ndarray) -> bool:
+    """False when the question asks what someone said and the best candidate is not a clause or quotation."""
+    if not _SAID_WHAT.search(r.question) or not len(scores) or not np.isfinite(scores).any():
+        return True
+    return bool({m.kind for m in r.mentions[int(np.argmax(scores))]} & CONTENT_KINDS)
 
 
 def ranked_scores(r: Reading, scorer: Scorer) -> np.ndarray:

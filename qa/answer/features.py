@@ -62,6 +62,7 @@ FEATURES = (
     "local_max",
     "local_rel",
     "kind_near",
+    "defined",
     "ends_kind",
     *(f"role_{r}" for r in ROLES),
     "verb_arg",
@@ -225,6 +226,7 @@ def _fill(row, info, cand: Candidate, ms: list[Mention], ctxs, qwords, kind_term
     row[f["near_min"]] = min(m.near for m in ms) / 100
     row[f["local_max"]] = max(m.local for m in ms)
     row[f["kind_near"]] = min(m.kind_near for m in ms) if kind_terms else FAR
+    row[f["defined"]] = any(m.defined for m in ms)
     row[f["ends_kind"]] = bool(words) and words[-1] in kind_terms
     for m in ms:
         row[f[f"role_{m.role}"]] += 1 / n

@@ -23,8 +23,8 @@ from qa.learn.weeks import WEEKS_PER_FOLD, choose_weeks, search_pages, write_wee
 from qa.settings import Settings
 
 _NOT_READING = frozenset({"compose", "scorer", "citations", "followup", "news"})  # do not change the examples
-NEGATIVES_PER_FOLD = 150
-NEGATIVES_PER_WEEK = 15  # questions of each other fold asked of one week's small corpus  # questions of each other fold asked of this fold's news
+NEGATIVES_PER_FOLD = 150  # questions of each other fold asked of this fold's news
+NEGATIVES_PER_WEEK = 15  # questions of each other fold asked of one week's small corpus
 _QUESTIONS = re.compile(r"^questions-(?P<name>[\w.-]+)\.jsonl$")
 
 

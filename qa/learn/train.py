@@ -6,7 +6,8 @@
    corpus plus that score into P(answerable), against questions asked of another year's news;
 3. the thresholds: P(answerable) under which to abstain is the quantile that refuses at most
    REFUSE_ANSWERABLE of the answerable questions out of fold; a short answer is given when its calibrated
-   P(right) is at least MOSTLY_WRONG, else the best sentence.
+   P(right) is at least short_at, else the best sentence: short_at is the highest threshold that turns
+   at most KEEP_RIGHT_LOSS of the right short answers (out of fold) into sentences.
 
 Everything is deterministic (one thread, fixed seeds): the same examples give the same JSON."""
 
@@ -19,7 +20,8 @@ from qa.answer.reading import QUESTION_FEATURES
 from qa.answer.scorer import Logistic, Scorer, Trees, top_two
 from qa.learn.examples import Examples, concat
 
-MOSTLY_WRONG = 0.1  # a short answer less likely right than this (calibrated out of fold) is given as its sentence
+KEEP_RIGHT_LOSS = 0.01  # share of right short answers the short-answer threshold may turn into sentences
+SHORT_GRID = np.round(np.arange(0.0, 0.5, 0.01), 2)  # thresholds tried for short_at
 REFUSE_ANSWERABLE = 0.015  # at most this share of answerable questions (out of fold) is refused
 NEVER_SUPPORT = 40  # a kind seen this often for a type without ever answering it may never answer it
 PARAMS = {
@@ -173,7 +175,8 @@ def train_scorer(folds: dict[str, Examples], trained_on: dict | None = None) -> 
     sentence = fit_logistic(oof["Q"][oof["answerable"]], oof["sentence_right"][oof["answerable"]].astype(int))
     p_ans = np.array([answerable(x) for x in np.hstack([oof["Q"], oof["cal"]])])
     abstain_below = _refusal_threshold(p_ans[oof["answerable"]])
-    short_at = MOSTLY_WRONG
+    p_right = np.array([right(x) for x in oof["cal"]])
+    short_at = _short_threshold(p_right[oof["answerable"]], oof["right"][oof["answerable"]])
     return Scorer(
         FEATURES,
         QUESTION_FEATURES,
@@ -204,6 +207,13 @@ def _out_of_fold(folds: dict[str, Examples], never, full: Trees) -> dict[str, np
             }
         )
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _short_threshold(p_right: np.ndarray, right: np.ndarray) -> float:
+    """The highest threshold on P(right) under which at most KEEP_RIGHT_LOSS of the right answers fall."""
+    allowed = max(0, int(np.floor(KEEP_RIGHT_LOSS * right.sum())))
+    ok = [t for t in SHORT_GRID if int((right & (p_right < t)).sum()) <= allowed]
+    return float(max(ok))
 
 
 def _refusal_threshold(p_answerable: np.ndarray) -> float:
