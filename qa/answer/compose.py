@@ -22,10 +22,12 @@ from qa.text.sentences import sentence_spans
 
 PLURAL_GAP = float(np.log(2.0))  # "which two …": the second candidate joins when within this score of the first
 # "What did the mayor say the quays would do?", "What did Musk say about DOGE?": what was said is a clause
-# or a quotation, never a noun taken out of it; without such a candidate the answer is the sentence.
+# or a quotation, never a noun taken out of it; without such a candidate the answer is the sentence. Not
+# "What does Borges say the UAE provides?": there the question asks for a thing inside what was said.
 _SAID_WHAT = re.compile(
     r"^\s*what (?:did|does|do|will|would|has|have|had) .+? "
-    r"(?:say|tell|recommend|suggest|propose|urge|advise)(?:s|ed)?\b(?! (?:is|was|are|were)\b)",
+    r"(?:say|tell|recommend|suggest|propose|urge|advise)(?:s|ed)?\b"
+    r"(?:\s*[?.]?\s*$| (?:about|of|on|regarding|to|in|at|when|after|before|during)\b|.* (?:do|doing|happen)\s*\?\s*$)",
     re.IGNORECASE,
 )
 CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
