@@ -55,13 +55,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def stage_targets(index) -> dict:
-    """The stages of qa.answer.compose.answer_question, timed by wrapping the names it calls."""
-    import qa.answer.compose
+    """The stages of reading a question (qa.answer.reading.read, called by answer_question), timed by
+    wrapping the names it calls: retrieval, evidence sentences, candidates (spaCy), their features."""
+    import qa.answer.reading
 
     return {
         "embed_query": (index, "embed_query"),
-        "retrieval": (qa.answer.compose, "rank_articles"),
-        "evidence": (qa.answer.compose, "gather"),
+        "retrieval": (qa.answer.reading, "rank_articles"),
+        "evidence": (qa.answer.reading, "gather"),
+        "candidates": (qa.answer.reading, "mentions"),
+        "features": (qa.answer.reading, "feature_matrix"),
     }
 
 

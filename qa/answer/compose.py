@@ -1,108 +1,120 @@
-"""Compose an Answer: retrieve, gather evidence, pick a short answer, cite exact spans, or abstain."""
+"""Compose an Answer from a Reading: the learned scorer ranks the candidates that fit the question's
+type; a confident best candidate is the short answer, otherwise the best evidence sentence is; when the
+corpus does not seem to answer at all, the answer says so. Every citation is an exact span."""
 
 from __future__ import annotations
 
-from qa.answer.candidates import (
-    Candidate,
-    Context,
-    best_candidates,
-    contexts,
-    speaker_candidates,
-    title_contexts,
-    typed_candidates,
-)
+import re
+
+import numpy as np
+
 from qa.answer.citations import cite_span
-from qa.answer.evidence import Evidence, gather, sentence_scorer
-from qa.answer.question import analyse
+from qa.answer.evidence import sentence_scorer
+from qa.answer.features import Candidate
+from qa.answer.reading import Reading, read
+from qa.answer.scorer import SCORER_FILE, Scorer, default_scorer
+from qa.answer.types import reading_mask
 from qa.index.loaded import Index
 from qa.records import Answer, Citation
 from qa.retrieve.duplicates import collapse_passages  # news (issue 7): copies collapsed into one result
-from qa.retrieve.fusion import rank_articles
 from qa.settings import Settings
 from qa.text.sentences import sentence_spans
 
-PLURAL_SHARE = (
-    0.4  # for "which two …", the second candidate joins the answer when it has this share of the first's score
+PLURAL_GAP = float(np.log(2.0))  # "which two …": the second candidate joins when within this score of the first
+# "What did the mayor say the quays would do?", "What did Musk say about DOGE?": what was said is a clause
+# or a quotation, never a noun taken out of it; without such a candidate the answer is the sentence. Not
+# "What does Borges say the UAE provides?": there the question asks for a thing inside what was said.
+_SAID_WHAT = re.compile(
+    r"^\s*what (?:did|does|do|will|would|has|have|had) .+? "
+    r"(?:say|tell|recommend|suggest|propose|urge|advise)(?:s|ed)?\b"
+    r"(?:\s*[?.]?\s*$| (?:about|of|on|regarding|to|in|at|when|after|before|during)\b|.* (?:do|doing|happen)\s*\?\s*$)",
+    re.IGNORECASE,
 )
+CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
-def answer_question(index: Index, question: str, settings: Settings, as_of: int | None = None, allowed=None) -> Answer:
-    ranked = rank_articles(index, question, settings, as_of, allowed)
-    passages = collapse_passages(index, ranked, settings.top_k)
-    score = sentence_scorer(index, question)
-    evidence = gather(index, ranked, score)
-    info = analyse(question)
-    if _unsupported(evidence, ranked, settings):
-        return Answer(
-            question,
-            NOT_FOUND,
-            True,
-            (),
-            passages,
-            info.answer_type,
-            round(evidence[0].coverage, 4) if evidence else 0.0,
-            answer_kind="none",
-        )
-    ctxs = contexts(evidence, index.articles)
-    cands = speaker_candidates(ctxs, index.articles) if info.asks_speaker else []
-    if not cands:
-        titles = title_contexts([r.doc_id for r in ranked], index.articles, evidence, score)
-        cands = typed_candidates(info, ctxs + titles)
-    best = best_candidates(cands)
-    if best:
-        top, text = best[0], best[0].text
-        cites = _citations(index, top, ctxs, evidence, score)
-        if info.plural and len(best) > 1 and best[1].score >= PLURAL_SHARE * top.score:  # "which two countries"
-            text = f"{top.text} and {best[1].text}"
-            cites += tuple(c for c in _citations(index, best[1], ctxs, evidence, score)[:1] if c not in cites)
-        return Answer(question, text, False, cites, passages, info.answer_type, round(evidence[0].coverage, 4))
-    ev = evidence[0]
-    return Answer(
-        question,
-        ev.text,
-        False,
-        (cite_span(index, ev.doc_id, ev.start, ev.end),),
-        passages,
-        info.answer_type,
-        round(ev.coverage, 4),
-        answer_kind="sentence",
-    )
+def answer_question(
+    index: Index,
+    question: str,
+    settings: Settings,
+    as_of: int | None = None,
+    allowed=None,
+    scorer: Scorer | None = None,
+) -> Answer:
+    scorer = scorer or default_scorer(settings.scorer or str(SCORER_FILE))
+    r = read(index, question, settings, as_of, allowed)
+    passages = collapse_passages(index, r.ranked, settings.top_k)
+    scores = ranked_scores(r, scorer)
+    p_answerable = scorer.p_answerable(r.question_features, scores[np.isfinite(scores)])
+    kind = r.info.answer_type
+    if not r.evidence or p_answerable < scorer.abstain_below:
+        return Answer(question, NOT_FOUND, True, (), passages, kind, round(1 - p_answerable, 4), answer_kind="none")
+    p_right = scorer.p_right(scores[np.isfinite(scores)])
+    if p_right >= scorer.short_at and _short_form_fits(r, scores):
+        text, cites = _short(index, r, scores)
+        return Answer(question, text, False, cites, passages, kind, round(p_right, 4))
+    ev = r.evidence[0]
+    cite = (cite_span(index, ev.doc_id, ev.start, ev.end),)
+    p_sentence = scorer.sentence(r.question_features)
+    return Answer(question, ev.text, False, cite, passages, kind, round(p_sentence, 4), answer_kind="sentence")
 
 
-def _unsupported(evidence: list[Evidence], ranked, settings: Settings) -> bool:
-    """True when the corpus does not seem to answer: hardly any of the question's words in any sentence,
-    or few of them while no passage is near the question in meaning."""
-    if not evidence or evidence[0].score < settings.abstain_floor:
+def _short_form_fits(r: Reading, scores: np.ndarray) -> bool:
+    """False when the question asks what someone said and the best candidate is not a clause or quotation."""
+    if not _SAID_WHAT.search(r.question) or not len(scores) or not np.isfinite(scores).any():
         return True
-    similarity = max((r.similarity for r in ranked[:3]), default=0.0)
-    return evidence[0].score < settings.abstain_below and similarity < settings.abstain_similarity
+    return bool({m.kind for m in r.mentions[int(np.argmax(scores))]} & CONTENT_KINDS)
 
 
-def _citations(
-    index: Index, top: Candidate, ctxs: list[Context], evidence: list[Evidence], score
-) -> tuple[Citation, ...]:
+def ranked_scores(r: Reading, scorer: Scorer) -> np.ndarray:
+    """The scorer's score of each candidate; -inf for a candidate whose kind may not answer the question."""
+    scores = scorer.score(r.features) if r.candidates else np.zeros(0)
+    never = scorer.never.get(r.info.answer_type, frozenset())
+    ok = np.array(reading_mask(r, never), dtype=bool)
+    return np.where(ok, scores, -np.inf) if len(scores) else scores
+
+
+def _short(index: Index, r: Reading, scores: np.ndarray) -> tuple[str, tuple[Citation, ...]]:
+    """The best candidate (and for "which two …" the second, when it scores nearly as well) with citations."""
+    order = np.argsort(-scores, kind="stable")
+    top = r.candidates[order[0]]
+    text, cites = top.text, _citations(index, r, top)
+    if r.info.plural and len(order) > 1 and scores[order[1]] >= scores[order[0]] - PLURAL_GAP:
+        second = r.candidates[order[1]]
+        text = f"{top.text} and {second.text}"
+        cites += tuple(c for c in _citations(index, r, second)[:1] if c not in cites)
+    return text, cites
+
+
+def _citations(index: Index, r: Reading, top: Candidate) -> tuple[Citation, ...]:
     """The context of the chosen answer, plus the same support in other articles (a rewrite of the story).
-    An answer taken from a headline cites the sentence of that article that best names it."""
-    spans = [(top.doc_id, top.start, top.end) if top.in_text else _naming_sentence(index, top, score)]
+    An answer taken from a headline (or named by its demonym) cites the sentence of its article that
+    best supports it."""
+    ctx = r.contexts[top.context]
+    spans = [(top.doc_id, ctx.start, ctx.end) if top.in_text and not ctx.is_title else _naming_sentence(index, r, top)]
     needle = top.text.split()[-1].lower()
-    for c in ctxs:
-        ev: Evidence = c.evidence
+    best_score = r.contexts[0].evidence.score if r.contexts else 0.0
+    for c in r.contexts:
+        ev = c.evidence
         if (
-            ev.doc_id not in {s[0] for s in spans}
+            not c.is_title
+            and ev.doc_id not in {s[0] for s in spans}
             and needle in c.text.lower()
-            and ev.score >= 0.6 * ctxs[0].evidence.score
+            and ev.score >= 0.6 * best_score
         ):
             spans.append((ev.doc_id, c.start, c.end))
     return tuple(cite_span(index, d, s, e) for d, s, e in spans[:3])
 
 
-def _naming_sentence(index: Index, top: Candidate, score) -> tuple[str, int, int]:
-    """The best-scoring sentence of the candidate's article that contains the answer; else its support."""
+def _naming_sentence(index: Index, r: Reading, top: Candidate) -> tuple[str, int, int]:
+    """The best-scoring sentence of the candidate's article that names it; else its context's support."""
     text = index.articles[top.doc_id].text
     needle = top.text.lower()
     naming = [(s, e) for s, e in sentence_spans(text) if needle in text[s:e].lower()]
+    ctx = r.contexts[top.context]
     if not naming:
-        return top.doc_id, top.start, top.end
+        return top.doc_id, ctx.start, ctx.end
+    score = sentence_scorer(index, r.question)
     s, e = max(naming, key=lambda se: score(text[se[0] : se[1]])[0])
     return top.doc_id, s, e

@@ -17,11 +17,10 @@ judged item is a placeholder that no passage can match).
 
 from __future__ import annotations
 
-import re
-import string
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+
+from qa.text.answers import contains_answer, normalize_answer
 
 MAX_ANSWER_WORDS = 12
 RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
@@ -32,19 +31,6 @@ ARTICLE, OTHER, UNFINDABLE = "article:", "passage:", "none:"  # UNFINDABLE: judg
 Span = tuple[str, int, int]  # (doc_id, start, end) in the article's text
 
 # ---------------------------------------------------------------- answers (SQuAD)
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-def _is_punct(ch: str) -> bool:
-    return ch in string.punctuation or unicodedata.category(ch).startswith("P")
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation (ASCII as in SQuAD, plus Unicode punctuation such
-    as curly quotes and dashes), no articles a/an/the, single spaces."""
-    text = "".join(" " if _is_punct(ch) else ch for ch in text.lower())
-    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def exact_match(answer: str, golds: Sequence[str]) -> float:
@@ -75,8 +61,7 @@ def answer_accuracy(answer: str, golds: Sequence[str], max_words: int = MAX_ANSW
     normalised answer as whole words ("10" is not found in "100"), else 0.0."""
     if len(answer.split()) > max_words:
         return 0.0
-    padded = f" {normalize_answer(answer)} "
-    return float(any(n and f" {n} " in padded for n in map(normalize_answer, golds)))
+    return float(any(contains_answer(answer, g) for g in golds))
 
 
 # ---------------------------------------------------------------- abstention

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.errors import QAError, QuestionSetError
@@ -77,8 +78,10 @@ def parse_question(line: str) -> EvalQuestion:
     )
 
 
-def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
-    """All questions of the file, in order. Raises QuestionSetError listing every bad line."""
+def load_questions(path: str | os.PathLike, renumber: bool = False) -> list[EvalQuestion]:
+    """All questions of the file, in order. Raises QuestionSetError listing every bad line. With
+    `renumber` (for data one cannot edit, such as realtimeqa-train), a line repeating an earlier question
+    is left out and another question with a used id is read as "ID@LINE", each with a warning."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -88,7 +91,8 @@ def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
         raise QuestionSetError(f"cannot read the question set {path} ({e}); it must be UTF-8 JSON Lines") from e
     questions: list[EvalQuestion] = []
     problems: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # id → its place in `questions`
+    lines_of: dict[str, int] = {}  # id → its line
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -97,10 +101,20 @@ def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
         except ValueError as e:
             problems.append(f"{path}:{n}: {e}")
             continue
+        if q.id in seen and renumber:  # data we cannot edit: drop a repeat, rename another question
+            first = questions[seen[q.id]]
+            print(
+                f"warning: {path}:{n}: id {q.id!r} of line {lines_of[q.id]} again: "
+                + ("the same question, left out" if first == q else f"read as {q.id}@{n}"),
+                file=sys.stderr,
+            )
+            if first == q:
+                continue
+            q = replace(q, id=f"{q.id}@{n}")
         if q.id in seen:
-            problems.append(f"{path}:{n}: duplicate id {q.id!r} (first on line {seen[q.id]}); give it another id")
+            problems.append(f"{path}:{n}: duplicate id {q.id!r} (first on line {lines_of[q.id]}); give it another id")
             continue
-        seen[q.id] = n
+        seen[q.id], lines_of[q.id] = len(questions), n
         questions.append(q)
     if problems:
         more = f"\n... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""

@@ -10,7 +10,7 @@ import io
 from html import escape
 from pathlib import Path
 
-from qa.evaluate.summary import CURVE_KS, METRICS, applies_to, format_value, write_output
+from qa.evaluate.summary import CURVE_KS, METRICS, applies_to, format_value, reliability, write_output
 
 SNIPPET_CHARS = 400
 
@@ -64,6 +64,27 @@ def curve_png(records: list[dict]) -> str | None:
     )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
+    return _png(fig)
+
+
+def reliability_png(records: list[dict]) -> str | None:
+    """The reliability curve of the answers' confidence (share right against mean confidence, per bin
+    and answer kind), as a data URI: a calibrated confidence lies on the diagonal."""
+    from matplotlib.figure import Figure
+
+    curves = {k: v for k, v in reliability(records).items() if v}
+    if not curves:
+        return None
+    fig = Figure(figsize=(5.5, 3.6))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color="#999", linestyle=":", label="calibrated")
+    names = {"short": "short answers", "sentence": "sentence answers (holds the answer)", "none": "refusals"}
+    for kind, rows in curves.items():
+        n = sum(k for *_, k in rows)
+        ax.plot([c for c, _, _ in rows], [ok for _, ok, _ in rows], marker="o", label=f"{names[kind]} ({n})")
+    ax.set(xlabel="confidence", ylabel="share right", xlim=(0, 1), ylim=(0, 1.02), title="Reliability of confidence")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
     return _png(fig)
 
 
@@ -187,7 +208,11 @@ def render_report(result: dict) -> str:
     right = sum(1 for r in records if r["scores"]["correct"])
     charts = [
         src
-        for src in (curve_png(records), latency_png(records, result["latency_p50_ms"], result["latency_p95_ms"]))
+        for src in (
+            curve_png(records),
+            reliability_png(records),
+            latency_png(records, result["latency_p50_ms"], result["latency_p95_ms"]),
+        )
         if src
     ]
     bad = [r for r in records if failed(r)]

@@ -27,6 +27,7 @@ from qa.index.loaded import Index, load_index
 from qa.ingest.readers import read_paths
 from qa.records import Answer
 from qa.settings import ROOT, Settings
+from qa.text.answers import contains_answer
 from qa.text.nlp import parse
 
 
@@ -129,6 +130,7 @@ def _record(q: EvalQuestion, answer: Answer, ms: float, occurrences, missing: li
             "answer_accuracy": m.answer_accuracy(given, q.answers),
             "answer_em": m.exact_match(given, q.answers),
             "answer_f1": m.best_f1(given, q.answers),
+            "holds_answer": float(any(contains_answer(given, g) for g in q.answers)),
         }
     scores["correct"] = bool(scores["answer_accuracy"]) if q.answerable else answer.abstained
     if q.has_relevance and not answer.abstained:
@@ -144,6 +146,7 @@ def _record(q: EvalQuestion, answer: Answer, ms: float, occurrences, missing: li
         "abstained": answer.abstained,
         "answer_type": answer.answer_type,
         "confidence": answer.confidence,
+        "answer_kind": answer.answer_kind,
         "notices": list(answer.notices),
         "latency_ms": round(ms, 3),
         "citations": [

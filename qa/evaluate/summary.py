@@ -53,6 +53,36 @@ def aggregate(records: list[dict]) -> dict:
     return {k: out[k] for k in METRICS}
 
 
+def reliability(records: list[dict], bins: int = 10) -> dict[str, list[tuple[float, float, int]]]:
+    """Per answer kind, (mean confidence, share right, questions) in equal-width confidence bins: a short
+    answer is right when it scores answer accuracy, a sentence when it holds a gold answer, an abstention
+    when the question has none. Calibrated confidences lie on the diagonal."""
+    out: dict[str, list[tuple[float, float, int]]] = {}
+    for kind in ("short", "sentence", "none"):
+        pairs = [(r["confidence"], _right(r)) for r in records if r.get("answer_kind", "short") == kind]
+        rows = []
+        for b in range(bins):
+            inside = [(c, ok) for c, ok in pairs if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+            if inside:
+                rows.append((m.mean(c for c, _ in inside), m.mean(float(ok) for _, ok in inside), len(inside)))
+        out[kind] = rows
+    return out
+
+
+def calibration_error(curve: list[tuple[float, float, int]]) -> float | None:
+    """Expected calibration error of one reliability curve: the question-weighted gap to the diagonal."""
+    n = sum(k for *_, k in curve)
+    return sum(k * abs(c - ok) for c, ok, k in curve) / n if n else None
+
+
+def _right(r: dict) -> bool:
+    if r.get("answer_kind") == "none" or r["abstained"]:
+        return not r["answers"]
+    if r.get("answer_kind") == "sentence":
+        return bool(r["scores"].get("holds_answer"))
+    return bool(r["scores"].get("answer_accuracy"))
+
+
 def applies_to(records: list[dict]) -> dict[str, str]:
     """For each metric, how many of what it is averaged over (for the console and the report)."""
     n_rel = sum(1 for r in records if "mrr@10" in r["scores"])
@@ -88,8 +118,15 @@ def format_table(result: dict) -> str:
     lines += [f"{k:<18} {format_value(k, result[k]):>8}  {over[k]}" for k in METRICS]
     records = result["questions"]
     right = sum(1 for r in records if r["scores"]["correct"])
+    kinds = {k: sum(1 for r in records if r.get("answer_kind", "short") == k) for k in ("short", "sentence", "none")}
+    curves = reliability(records)
+    errors = ", ".join(
+        f"{k} {e:.3f}" for k in ("short", "sentence", "none") if (e := calibration_error(curves[k])) is not None
+    )
     lines += [
         "-" * 64,
+        f"answers: {kinds['short']} short, {kinds['sentence']} sentences, {kinds['none']} refused; "
+        f"calibration error of the confidence: {errors or 'n/a'}",
         f"{right} of {len(records)} questions right (answer accuracy on answerable ones, "
         f"abstention on unanswerable ones); {result['n_articles']} articles in the index",
     ]

@@ -219,6 +219,11 @@ class Keywords:
     def __init__(self, index: MilvusIndex):
         self._index, self._cache = index, _Cache()
 
+    @property
+    def size(self) -> int:
+        """The number of chunks (documents of the keyword index), as KeywordIndex.size."""
+        return self._index.n_chunks
+
     def idf(self, stemmed_terms: Sequence[str]) -> dict[str, float]:
         n = self._index.n_chunks
         missing = [t for t in dict.fromkeys(stemmed_terms) if t not in self._cache]

@@ -1,0 +1,142 @@
+"""Reading a question against the index: the ranked articles, the evidence sentences, the contexts
+where answers are looked for, the candidates found there and the features of each. Answering scores a
+Reading (qa/answer/compose.py); learning reads training questions the same way (qa/learn/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.answer.candidates import Mention, mentions
+from qa.answer.contexts import Context, contexts, lead_contexts, title_contexts
+from qa.answer.evidence import Evidence, gather, question_terms, sentence_scorer
+from qa.answer.features import Candidate, feature_matrix, group
+from qa.answer.question import QuestionInfo, analyse
+from qa.index.loaded import Index
+from qa.retrieve.fusion import Ranked, rank_articles
+from qa.settings import Settings
+from qa.text.terms import terms
+
+N_CONTEXTS = 10  # evidence sentences read for candidates
+N_TITLES = 8  # headlines of the top articles read for candidates
+N_LEADS = 4  # top articles whose first two sentences are read for candidates
+N_TEXTS = 10  # top articles in which candidates are counted
+WINDOW = 60  # characters either side of a mention compared with the asked noun
+SIMILARITIES = False
+_KIND_WORDS = {
+    "who": "person",
+    "whom": "person",
+    "whose": "person",
+    "where": "place",
+    "when": "date",
+    "how many": "number",
+    "how much": "amount",
+    "how long": "duration",
+}
+
+QUESTION_FEATURES = (
+    "ev_top",
+    "cov_top",
+    "cov_mean3",
+    "sim_top",
+    "sim_first",
+    "fused_top",
+    "both_lists",
+    "rare_sentence",
+    "rare_article",
+    "cov_article",
+    "unseen",
+    "n_terms",
+    "n_candidates",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    question: str
+    info: QuestionInfo
+    ranked: list[Ranked]
+    evidence: list[Evidence]
+    contexts: list[Context]
+    candidates: list[Candidate]
+    mentions: list[list[Mention]]  # of each candidate
+    features: np.ndarray  # one row of qa.answer.features.FEATURES per candidate
+    question_features: np.ndarray  # QUESTION_FEATURES: how well the corpus covers the question at all
+
+
+def read(index: Index, question: str, settings: Settings, as_of: int | None = None, allowed=None) -> Reading:
+    ranked = rank_articles(index, question, settings, as_of, allowed)
+    score = sentence_scorer(index, question)
+    evidence = gather(index, ranked, score)
+    info = analyse(question)
+    docs = [r.doc_id for r in ranked]
+    ctxs = contexts(evidence, index.articles, N_CONTEXTS)
+    ctxs += lead_contexts(docs, index.articles, score, ctxs, N_LEADS) if evidence else []
+    ctxs += title_contexts(docs, index.articles, evidence, score, N_TITLES)
+    weights = question_terms(index, question)
+    groups = group(mentions(info, ctxs, index.articles, weights), ctxs) if evidence else []
+    top_texts = [index.articles[r.doc_id].text for r in ranked[:N_TEXTS]]
+    sims = _similarities(index, info, groups, ctxs) if SIMILARITIES else None
+    X = feature_matrix(info, groups, ctxs, top_texts, sims)
+    qx = _question_features(index, question, ranked, evidence, top_texts, len(groups))
+    return Reading(question, info, ranked, evidence, ctxs, [c for c, _ in groups], [ms for _, ms in groups], X, qx)
+
+
+def kind_phrase(info: QuestionInfo) -> str:
+    """The words naming what the question asks for ("music genre", "platform", "person")."""
+    return " ".join(info.type_words) or info.type_noun or _KIND_WORDS.get(info.wh, "")
+
+
+def _similarities(index: Index, info: QuestionInfo, groups, ctxs: list[Context]):
+    """(candidate in its context window vs the asked noun, best context vs the question), by the
+    index's embedding model: "LinkedIn, the networking platform" is near "platform"."""
+    if not groups:
+        return None
+    kind = kind_phrase(info)
+    windows = [_window(ctxs[c.context], c) for c, _ in groups]
+    used = sorted({c.context for c, _ in groups})
+    vectors = index.embedder.embed([kind or info.text, info.text, *windows, *(ctxs[i].text for i in used)])
+    kind_v, q_v, rest = vectors[0], vectors[1], vectors[2:]
+    win_v, ctx_v = rest[: len(windows)], rest[len(windows) :]
+    sim_kind = win_v @ kind_v if kind else np.zeros(len(groups), dtype=np.float32)
+    ctx_sim = dict(zip(used, ctx_v @ q_v, strict=True))
+    return sim_kind, np.array([ctx_sim[c.context] for c, _ in groups], dtype=np.float32)
+
+
+def _window(ctx: Context, cand: Candidate) -> str:
+    """The candidate with up to WINDOW characters of its context either side (its own words when its
+    mention lies outside the context, as a speaker named elsewhere in the article does)."""
+    offset = 0 if ctx.is_title else ctx.start
+    s, e = cand.start - offset, cand.end - offset
+    if cand.derived or s < 0 or e > len(ctx.text) or ctx.text[s:e] != cand.text:
+        return cand.text
+    return ctx.text[max(0, s - WINDOW) : e + WINDOW]
+
+
+def _question_features(index: Index, question: str, ranked, evidence, top_texts, n_cands: int) -> np.ndarray:
+    """How well the corpus covers the question at all (the answerability model's input)."""
+    weights = index.keyword_index.idf(list(dict.fromkeys(terms(question))))
+    rare = sorted(weights, key=lambda t: -weights[t])[:3]
+    best = set(terms(evidence[0].text)) if evidence else set()
+    article_terms = [set(terms(t)) for t in top_texts[:5]]
+    first = article_terms[0] if article_terms else set()
+    n = index.keyword_index.size
+    unseen_idf = float(np.log(1 + (n + 0.5) / 0.5))
+    total = sum(weights.values()) or 1.0
+    row = [
+        evidence[0].score if evidence else 0.0,
+        evidence[0].coverage if evidence else 0.0,
+        float(np.mean([ev.coverage for ev in evidence[:3]])) if evidence else 0.0,
+        max((r.similarity for r in ranked[:3]), default=0.0),
+        ranked[0].similarity if ranked else 0.0,
+        ranked[0].score * 100 if ranked else 0.0,
+        float(bool(ranked) and ranked[0].dense_rank > 0 and ranked[0].keyword_rank > 0),
+        sum(t in best for t in rare) / len(rare) if rare else 0.0,
+        sum(t in first for t in rare) / len(rare) if rare else 0.0,
+        max((sum(w for t, w in weights.items() if t in words) / total for words in article_terms), default=0.0),
+        sum(w for w in weights.values() if w >= unseen_idf - 1e-6) / total,
+        float(len(weights)),
+        float(n_cands),
+    ]
+    return np.asarray(row, dtype=np.float32)

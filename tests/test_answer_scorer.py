@@ -1,0 +1,208 @@
+"""The learned answer scorer (issue 13): its trees give LightGBM's own predictions, it is stored as plain
+JSON and refuses features it was not trained on, training is deterministic, and the shipped scorer
+avoids each kind of mistake the issue lists, on new sentences written for these tests
+(tests/data/answers/articles.jsonl), through the real embedding model and spaCy."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.answer.scorer import Scorer, Trees, read_scorer
+from qa.errors import QAError
+from qa.settings import Settings
+
+DATA = Path(__file__).parent / "data" / "answers"
+
+
+def test_exported_trees_predict_what_lightgbm_predicts():
+    import lightgbm as lgb
+
+    from qa.learn.train import PARAMS, trees_from_lightgbm
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 6)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int) + (X[:, 3] > 1)
+    booster = lgb.train({**PARAMS, "min_data_in_leaf": 5}, lgb.Dataset(X, y, group=[20] * 20), num_boost_round=40)
+    trees = trees_from_lightgbm(booster.dump_model())
+    test = rng.normal(size=(200, 6)).astype(np.float32)
+    assert np.allclose(trees.predict(test), booster.predict(test), atol=1e-9)
+    again = Trees.from_json(json.loads(json.dumps(trees.to_json())))
+    assert np.array_equal(again.predict(test), trees.predict(test))
+
+
+def test_the_shipped_scorer_is_plain_json_under_5_mb_and_matches_the_code():
+    from qa.answer.scorer import SCORER_FILE
+
+    raw = SCORER_FILE.read_bytes()
+    assert len(raw) < 5_000_000
+    json.loads(raw)  # plain JSON: nothing to unpickle
+    scorer = read_scorer(SCORER_FILE)
+    assert scorer.trees.feature.shape[0] > 0 and 0 < scorer.abstain_below < 1
+
+
+def test_a_scorer_trained_on_other_features_is_refused(tmp_path):
+    from qa.answer.scorer import SCORER_FILE
+
+    d = json.loads(SCORER_FILE.read_text())
+    d["features"] = d["features"][:-1] + ["something_else"]
+    (tmp_path / "s.json").write_text(json.dumps(d))
+    with pytest.raises(QAError, match="retrain"):
+        read_scorer(tmp_path / "s.json")
+    (tmp_path / "old.json").write_text(json.dumps({k: v for k, v in d.items() if k != "sentence"}))
+    with pytest.raises(QAError, match="retrain"):
+        read_scorer(tmp_path / "old.json")
+
+
+def _training_folder(tmp_path: Path, corpus_dir: Path) -> Path:
+    """Two small folds: the seed articles with questions of the fixtures' kind, and the fixture articles."""
+    folder = tmp_path / "train"
+    folder.mkdir()
+    seeds = [
+        {"id": p.stem, "text": p.read_text(encoding="utf-8"), "published": "2021-05-20"}
+        for p in sorted(corpus_dir.glob("*.txt"))
+    ]
+    (folder / "corpus-2021.jsonl").write_text("".join(json.dumps(a) + "\n" for a in seeds), encoding="utf-8")
+    seed_qs = [
+        ("Who described the 'Club of Other'?", "Julio Borges"),
+        ("Which newspaper did Guaido talk to?", "Israel Hayom"),
+        ("In what year was the fund established?", "1996"),
+        ("What does Venezuela swap oil shipments for?", "jet fuel and gold"),
+    ]
+    fixture_qs = [
+        ("When did the harbour in Port Alder open?", "Tuesday"),
+        ("How much did the harbour project cost?", "$12.6 million"),
+        ("How many species of birds does the reserve shelter?", "more than 200"),
+        ("How many planes will the combined airline fly?", "140"),
+    ]
+    for name, qs, day in (("2021", seed_qs, "2021-05-21"), ("2025", fixture_qs, "2025-05-09")):
+        lines = [
+            json.dumps({"id": f"{name}-{i}", "question": q, "answers": [a], "date": day}) for i, (q, a) in enumerate(qs)
+        ]
+        (folder / f"questions-{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "corpus-2025.jsonl").write_text((DATA / "articles.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def test_training_is_deterministic_and_the_scorer_loads(tmp_path, corpus_dir):
+    from qa.cli import main
+
+    folder = _training_folder(tmp_path, corpus_dir)
+    outs = []
+    for n in (1, 2):
+        out = tmp_path / f"scorer-{n}.json"
+        args = [
+            "train-answers",
+            str(folder),
+            "--model",
+            "hash-64",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+        ]
+        assert main(args) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    scorer = read_scorer(tmp_path / "scorer-1.json")
+    assert isinstance(scorer, Scorer) and set(scorer.trained_on["folds"]) == {"2021", "2025"}
+    # each fold also learned what the other year's questions look like when its news does not answer them
+    assert all(f["unanswerable"] > 0 for f in scorer.trained_on["folds"].values())
+
+
+# ---------------------------------------------------------------- the mistake kinds, real model
+
+
+@pytest.fixture(scope="module")
+def fixture_index(tmp_path_factory):
+    from qa.api import build_index
+    from qa.index.loaded import load_index
+
+    folder = tmp_path_factory.mktemp("answers") / "index"
+    build_index([DATA / "articles.jsonl"], folder, Settings(), progress=False)
+    return load_index(folder)
+
+
+def ask_fixture(index, question: str):
+    from qa.api import ask
+
+    a = ask(question, index, as_of="2025-05-09")
+    for c in a.citations:
+        assert index.articles[c.doc_id].text[c.start : c.end] == c.quote
+    return a
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("When did the harbour in Port Alder open?", "Tuesday"),  # not "four years"
+        ("How long did the work on the Port Alder harbour take?", "four years"),  # not a bare number, not refused
+        ("How much did the Port Alder harbour project cost?", "$12.6 million"),  # as written, not 12,600,000
+        ("How large is the new Kettle Valley reserve?", "12,000 acres …"),  # an amount, not "Kettle Valley wetland"
+    ],
+)
+def test_time_and_amount_questions_get_an_answer_of_their_type_as_written(fixture_index, question, expected):
+    a = ask_fixture(fixture_index, question)
+    assert a.answer_kind == "short", (a.answer_kind, a.answer)
+    if expected.endswith(" …"):  # the amount first, perhaps with what it measures ("12,000 acres of wetland")
+        assert a.answer.startswith(expected[:-2]) and len(a.answer.split()) <= 5, a.answer
+    else:
+        assert a.answer == expected, a.answer
+
+
+@pytest.mark.model
+def test_a_platform_question_gets_the_platform_not_the_person(fixture_index):
+    a = ask_fixture(fixture_index, "Which platform are job seekers in Lisbon turning to?")
+    assert not a.abstained and "Vidal" not in a.answer
+    assert a.answer_kind == "sentence" or a.answer == "LinkedIn", a.answer
+
+
+@pytest.mark.model
+def test_a_genre_question_gets_the_genre_not_the_song(fixture_index):
+    a = ask_fixture(fixture_index, "Which music genre did the Harlan Sisters carry to the top of the charts?")
+    assert not a.abstained and "Silver Roads" not in a.answer
+    assert a.answer_kind == "sentence" or a.answer == "bluegrass", a.answer
+
+
+@pytest.mark.model
+def test_two_companies_of_the_trade_asked_for(fixture_index):
+    a = ask_fixture(fixture_index, "Which two airlines agreed to merge on Monday?")
+    assert "Bank" not in a.answer and "Capital Union" not in a.answer, a.answer
+
+
+@pytest.mark.model
+def test_due_to_what_gets_a_cause_not_a_place(fixture_index):
+    a = ask_fixture(fixture_index, "The Midsummer festival was cancelled due to what?")
+    assert "flooding" in a.answer and a.answer != "Tromsø", a.answer
+
+
+@pytest.mark.model
+def test_what_someone_said_is_not_a_fragment(fixture_index):
+    a = ask_fixture(fixture_index, "What did Mayor Ines Rautio say the new quays would do?")
+    assert not a.abstained and len(a.answer.split()) >= 3, a.answer
+    assert "fishing fleet" in a.answer or "boats home" in a.answer, a.answer
+
+
+@pytest.mark.model
+def test_questions_the_fixtures_do_not_answer_are_refused(fixture_index):
+    for q in ("What is the capital of Australia?", "Who won the 2018 World Cup final in Moscow?"):
+        a = ask_fixture(fixture_index, q)
+        assert a.abstained and a.answer_kind == "none", (q, a.answer)
+
+
+def test_eval_held_out_scores_each_fold_with_a_scorer_trained_on_the_others(tmp_path, corpus_dir, capsys):
+    from qa.cli import main
+
+    folder = _training_folder(tmp_path, corpus_dir)
+    out = tmp_path / "held.json"
+    args = ["eval", "--held-out", str(folder), "--model", "hash-64", "--cache", str(tmp_path / "c"), "--json", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "== 2021, scored by a scorer trained on the other folds only" in printed and "== 2025" in printed
+    result = json.loads(out.read_text())["held_out"]
+    assert set(result) == {"2021", "2025"} and all(r["n_questions"] == 4 for r in result.values())
+    for name in ("2021", "2025"):
+        trained = read_scorer(tmp_path / "c" / "held-out-scorers" / f"scorer-without-{name}.json").trained_on
+        assert trained["held_out"] == name and trained["folds"] == [n for n in ("2021", "2025") if n != name]
