@@ -99,20 +99,22 @@ def mentions(
     weights = weights or dict.fromkeys(qwords, 1.0)
     slot = question_slot(info.text)
     kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
+    noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
     out: list[Mention] = []
     for i, (c, doc) in enumerate(zip(ctxs, parse([c.text for c in ctxs]), strict=True)):
-        out += _doc_mentions(info, c, i, doc, qwords, kind_terms, articles, weights, slot)
+        out += _doc_mentions(info, c, i, doc, qwords, (kind_terms, noun), articles, weights, slot)
     return out
 
 
 def _doc_mentions(
-    info: QuestionInfo, c: Context, i: int, doc, qwords: set[str], kind_terms, articles, weights, slot
+    info: QuestionInfo, c: Context, i: int, doc, qwords: set[str], asked, articles, weights, slot
 ) -> list[Mention]:
+    """`asked`: the stems of the words naming the asked kind, and of the asked noun alone."""
+    kind_terms, noun = asked
     tokens = list(doc)
     stems = [ts[0] if (ts := terms(t.text)) else "" for t in tokens]
     anchors = [t.idx for t, st in zip(tokens, stems, strict=True) if st in qwords]
     kind_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in kind_terms]
-    noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
     noun_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in noun]
     verbs = [t for t in tokens if t.pos_ in ("VERB", "AUX") and _stem_in(t, qwords)]
     args = [(h, w) for v in verbs for h, w in _verb_args(v, qwords)]

@@ -73,10 +73,7 @@ _PLACE_KIND = {
 _NOUN_TO_TYPE = {w: t for t, words in _NOUN_TYPES.items() for w in words.split()}
 # Words that end the noun phrase after "which"/"what": the verb or preposition that follows it.
 _AUX = frozenset("is was are were did does do has have had will would can could should may might".split())
-_PHRASE_END = frozenset(
-    """is was are were did does do has have had will would can could should may might
-of in on at to for from by with about after before during that who which""".split()
-)
+_PHRASE_END = _AUX | frozenset("of in on at to for from by with about after before during that who which".split())
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ _ONLY = {  # question word → the only kinds that may answer it
 }
 _PERCENT = re.compile(r"\b(?:percentage|percent|share|proportion|rate)\b")
 _YEAR = re.compile(r"\b(?:what|which|in what|in which) (?:year|month|day|date)\b")
-_TIME_AMOUNT = ("time", "longer")
+_TIME_AMOUNT = ("time", "longer")  # "how much time": a duration
 SPEAKER_SHARE = 0.8  # "who said …": speakers of quotations within this share of the best one's evidence
 DEFINED_SHARE = 0.8  # "which platform …": candidates the text calls a platform, when their evidence is this close
 _CAUSE_Q = re.compile(r"\b(?:due to|because of|owing to|caused by|blamed on|as a result of) (?:what|which)\b", re.I)
