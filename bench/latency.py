@@ -85,13 +85,24 @@ def time_questions(index, questions: list[str], warmup: int) -> dict:
                 "embed_query": st.get("embed_query", 0.0),
                 "retrieval": st.get("retrieval", 0.0),
                 "evidence": st.get("evidence", 0.0),
+                "candidates": st.get("candidates", 0.0),
+                "features": st.get("features", 0.0),
                 "abstained": answer.abstained,
             }
         )
     for r in rows:
         r["answering"] = r["total"] - r["retrieval"]  # evidence + extraction + citations (+ question cleaning)
         r["extraction"] = r["answering"] - r["evidence"]
-    keys = ("total", "retrieval", "embed_query", "answering", "evidence", "extraction")
+    keys = (
+        "total",
+        "retrieval",
+        "embed_query",
+        "answering",
+        "evidence",
+        "extraction",
+        "candidates",
+        "features",
+    )
     return {
         "n": len(rows),
         "abstained": sum(r["abstained"] for r in rows),
@@ -161,6 +172,8 @@ def report(r: dict) -> None:
         "answering": "answering (the rest)",
         "evidence": "  evidence (gather)",
         "extraction": "  extraction + citations",
+        "candidates": "    of which candidates (spaCy)",
+        "features": "    of which candidate features",
     }
     print_table(
         f"ask() on {r['n_chunks']:,} chunks, {a['n']} questions after warm-up ({a['abstained']} abstained), "
