@@ -212,6 +212,29 @@ def test_full_names_win_over_surnames():
     assert full_name("Borges said so.", "Borges") == "Borges"
 
 
+def test_a_tie_between_full_names_is_decided_by_the_text_not_by_the_hash_seed():
+    # two forms as frequent and as long: the first in the text, in every process (sets iterate in an order
+    # that changes with PYTHONHASHSEED; picking from one made answers differ between runs)
+    import os
+    import subprocess
+    import sys
+
+    text = "Barack Obama spoke first, and on Friday Obama left the summit."
+    code = f"from qa.answer.attribution import full_name; print(full_name({text!r}, 'Obama'))"
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert seen == {"Barack Obama"}
+    assert full_name(text, "Obama") == "Barack Obama"
+
+
 # ---------------------------------------------------------------- the seed questions, real model
 
 

@@ -110,7 +110,9 @@ def _speaker_before(lead: str) -> str:
 
 
 def full_name(text: str, name: str) -> str:
-    """The longest form of a surname the text gives (`Borges` → `Julio Borges`), else the name itself."""
+    """The longest form of a surname the text gives (`Borges` → `Julio Borges`), else the name itself; of
+    forms as frequent and as long, the first in the text (not whichever a set yields first: that order
+    changes with Python's hash seed, and with it the answer, from one process to the next)."""
     if not name or " " in name.strip():
         return name
     forms = re.findall(rf"((?:[A-Z][a-z’'-]+\s+(?:[A-Z]\.\s+)?)+){re.escape(name)}\b", text)
@@ -122,5 +124,5 @@ def full_name(text: str, name: str) -> str:
     ]
     if not forms:
         return name
-    best = max(set(forms), key=lambda f: (forms.count(f), len(f)))
+    best = max(dict.fromkeys(forms), key=lambda f: (forms.count(f), len(f)))
     return f"{best} {name}"
