@@ -64,6 +64,7 @@ def stage_targets(embedder) -> dict:
         "read": (qa.index.build, "read_paths"),
         "chunk": (qa.index.build, "chunk_article"),
         "embed": (embedder, "embed"),
+        "parse": (qa.index.build, "build_parses"),
         "bm25": (qa.index.keyword.KeywordIndex, "build"),
         "faiss": (qa.index.build, "build_vector_index"),
         "write": (qa.index.build, "write_index"),

@@ -9,12 +9,13 @@ import pytest
 
 from qa.answer.attribution import full_name, quotes
 from qa.answer.candidates import mentions, question_slot
-from qa.answer.contexts import Context, clean_title
+from qa.answer.contexts import Context
 from qa.answer.evidence import Evidence, score_sentence
 from qa.answer.features import group
 from qa.answer.question import analyse
 from qa.answer.types import allowed, fits
 from qa.settings import Settings
+from qa.text.outlets import clean_title
 
 # ---------------------------------------------------------------- answer typing
 

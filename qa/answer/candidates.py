@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from qa.answer.attribution import full_name
 from qa.answer.contexts import Context
 from qa.answer.gazetteer import DEMONYMS, PLACE_KINDS, fits_place
 from qa.answer.question import QuestionInfo
+from qa.index.parses import TITLE
 from qa.text.nlp import lemma, parse
 from qa.text.terms import terms
 
@@ -90,20 +91,43 @@ class Mention:
 
 
 def mentions(
-    info: QuestionInfo, ctxs: list[Context], articles: dict, weights: dict[str, float] | None = None
+    info: QuestionInfo, ctxs: list[Context], articles: dict, weights: dict[str, float] | None = None, parses=None
 ) -> list[Mention]:
     """Every candidate mention in the contexts, in context order. `weights` are the question's terms
     with their IDF (qa/answer/evidence.py question_terms), for how much of the question stands around
-    each mention."""
+    each mention; `parses` the index's stored parses (qa/index/parses.py), if any."""
     qwords = set(terms(info.text))
     weights = weights or dict.fromkeys(qwords, 1.0)
-    slot = question_slot(info.text)
+    question_doc, *docs = parsed(ctxs, parses, info.text)
+    slot = question_slot(info.text, question_doc)
     kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
     noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
     out: list[Mention] = []
-    for i, (c, doc) in enumerate(zip(ctxs, parse([c.text for c in ctxs]), strict=True)):
+    for i, (c, doc) in enumerate(zip(ctxs, docs, strict=True)):
         out += _doc_mentions(info, c, i, doc, qwords, (kind_terms, noun), articles, weights, slot)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def word_terms(word: str) -> tuple[str, ...]:
+    """terms() of one token's text, remembered: the same words recur in every passage."""
+    return tuple(terms(word))
+
+
+def parsed(ctxs: list[Context], parses=None, question: str = "") -> list:
+    """The spaCy Doc of the question, then of each context: stored at ingest when it is there (a
+    headline, a lead sentence), else parsed now, with the question, in one call of the pipeline."""
+    docs = [None, *(_stored(c, parses) for c in ctxs)] if parses is not None else [None] * (1 + len(ctxs))
+    texts = [question, *(c.text for c in ctxs)]
+    missing = [i for i, d in enumerate(docs) if d is None]
+    for i, doc in zip(missing, parse([texts[i] for i in missing]), strict=True):
+        docs[i] = doc
+    return docs
+
+
+def _stored(c: Context, parses):
+    start, end = (TITLE, TITLE) if c.is_title else (c.start, c.end)
+    return parses.doc(c.evidence.doc_id, start, end, c.text)
 
 
 def _doc_mentions(
@@ -112,7 +136,7 @@ def _doc_mentions(
     """`asked`: the stems of the words naming the asked kind, and of the asked noun alone."""
     kind_terms, noun = asked
     tokens = list(doc)
-    stems = [ts[0] if (ts := terms(t.text)) else "" for t in tokens]
+    stems = [ts[0] if (ts := word_terms(t.text)) else "" for t in tokens]
     anchors = [t.idx for t, st in zip(tokens, stems, strict=True) if st in qwords]
     kind_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in kind_terms]
     noun_at = [t.i for t, st in zip(tokens, stems, strict=True) if st and st in noun]
@@ -123,22 +147,22 @@ def _doc_mentions(
     base = c.evidence.doc_id, (0 if c.is_title else c.start), not c.is_title
     seen: set[tuple[int, int, str]] = set()
     out = []
-    for s, e, kind in _raw_spans(info, doc, args):
-        s, e = _trim(doc.text, s, e)
-        if e <= s or (s, e, kind) in seen or not _acceptable(doc.text[s:e]):
+    text = doc.text  # spaCy joins the tokens again on every call: once per doc
+    for s, e, kind in _raw_spans(info, doc, text, args):
+        s, e = _trim(text, s, e)
+        if e <= s or (s, e, kind) in seen or not _acceptable(text[s:e]):
             continue
         seen.add((s, e, kind))
-        out.append(_mention(doc, s, e, kind, i, base, anchors, (kind_at, noun_at), args, local, slot))
+        out.append(_mention(doc, text, s, e, kind, i, base, anchors, (kind_at, noun_at), args, local, slot))
     if c.quote and c.quote.speaker and not c.is_title:
         out += _speaker(c, i, articles)
     if info.place_kind in PLACE_KINDS:
-        out += _demonyms(doc, i, base, anchors, info)
+        out += _demonyms(text, i, base, anchors, info)
     return out
 
 
-def _raw_spans(info: QuestionInfo, doc, args) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every span worth considering, in the doc's own offsets."""
-    text = doc.text
+def _raw_spans(info: QuestionInfo, doc, text: str, args) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every span worth considering, in the doc's own offsets (`text`: the doc's)."""
     spans = [(e.start_char, e.end_char, _entity_kind(e)) for e in doc.ents]
     for nc in doc.noun_chunks:
         spans.append((nc.start_char, nc.end_char, "NP"))
@@ -181,7 +205,7 @@ def _verb_args(verb, qwords: set[str]) -> list[tuple[object, float]]:
         heads += [g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") else [child]
         if child.dep_ == "dobj":  # "swapping oil shipments for jet fuel": the object's own prepositions
             heads += [g for p in child.children if p.dep_ == "prep" for g in p.children if g.dep_ == "pobj"]
-    known = any(w in qwords for h in heads for t in h.subtree for w in terms(t.text))
+    known = any(w in qwords for h in heads for t in h.subtree for w in word_terms(t.text))
     return [(h, 1.0 if known else 0.6) for h in heads]
 
 
@@ -220,7 +244,9 @@ class _Local:
         return sum(seen.values())
 
 
-def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, asked, args, local: _Local, slot) -> Mention:
+def _mention(
+    doc, text: str, s: int, e: int, kind: str, i: int, base, anchors, asked, args, local: _Local, slot
+) -> Mention:
     """`asked`: the token positions of the words naming the asked kind, and of the asked noun alone."""
     doc_id, offset, in_text = base
     kind_at, noun_at = asked
@@ -236,7 +262,7 @@ def _mention(doc, s: int, e: int, kind: str, i: int, base, anchors, asked, args,
         (min(abs(k - inside.start), abs(k - (inside.stop - 1))) for k in kind_at if k not in inside), default=FAR
     )
     return Mention(
-        doc.text[s:e],
+        text[s:e],
         doc_id,
         offset + s,
         offset + e,
@@ -287,11 +313,12 @@ Slot = tuple[str, str, frozenset[str]]  # (role, preposition, stems of the verb)
 _SLOT_ROLES = {"nsubj": "subj", "nsubjpass": "obj", "dobj": "obj", "attr": "attr", "pobj": "pobj"}
 
 
-def question_slot(question: str) -> Slot | None:
+def question_slot(question: str, doc=None) -> Slot | None:
     """What the question asks for, as a role of its verb: ("pobj", "for", swap) for "What does Venezuela
     swap oil shipments for?", ("obj", "", provide) for "what does the UAE provide", ("subj", "", announce)
-    for "Which company announced …". A preposition left without its object is the slot first."""
-    doc = parse([question])[0]
+    for "Which company announced …". A preposition left without its object is the slot first. `doc`:
+    the question's parse, when the caller has it."""
+    doc = doc if doc is not None else parse([question])[0]
     for t in doc:
         if (
             t.dep_ == "prep"
@@ -327,7 +354,7 @@ def fills_slot(root, slot: Slot | None) -> float:
 
 
 def _verb_stems(token) -> frozenset[str]:
-    return frozenset((*terms(token.text), *terms(lemma(token))))
+    return frozenset((*word_terms(token.text), *terms(lemma(token))))
 
 
 def _speaker(c: Context, i: int, articles: dict) -> list[Mention]:
@@ -342,11 +369,11 @@ def _speaker(c: Context, i: int, articles: dict) -> list[Mention]:
     return [Mention(name, c.evidence.doc_id, at, at + len(name), "SPEAKER", i, "subj", 1.0, 0)]
 
 
-def _demonyms(doc, i: int, base, anchors, info: QuestionInfo) -> list[Mention]:
+def _demonyms(text: str, i: int, base, anchors, info: QuestionInfo) -> list[Mention]:
     """Places named by their adjective ("North Korean leader" → North Korea), for which-country questions."""
     doc_id, offset, in_text = base
     out = []
-    for m in _DEMONYM.finditer(doc.text):
+    for m in _DEMONYM.finditer(text):
         place = DEMONYMS[m.group(0).lower()]
         if fits_place(place, info.place_kind):
             near = min((abs(a - m.start()) for a in anchors), default=FAR)
@@ -370,7 +397,7 @@ def _demonyms(doc, i: int, base, anchors, info: QuestionInfo) -> list[Mention]:
 
 def _stem_in(token, qwords: set[str]) -> bool:
     """True when the token (as written or as its lemma) is one of the question's words."""
-    return any(t in qwords for t in (*terms(token.text), *terms(lemma(token))))
+    return any(t in qwords for t in (*word_terms(token.text), *terms(lemma(token))))
 
 
 @cache

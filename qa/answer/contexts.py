@@ -3,16 +3,16 @@ when they are quoted) and the headlines of the top articles."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.answer.attribution import Quote, quotes
 from qa.answer.evidence import Evidence
+from qa.text.outlets import clean_title
 from qa.text.sentences import sentence_spans
 
 LEAD_CHARS = 600  # a longer "first sentence" is page furniture run together, not a lead
 TITLE_WEIGHT = 0.8  # a title names what the story is about, but says less than a sentence
-_TITLE_TAIL = re.compile(r"\s*(?:[|–—-]\s*[^|–—-]{1,40}|\.\.\.|…)\s*$")
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,22 @@ class Context:
 
 def contexts(evidence: list[Evidence], articles: dict, limit: int = 8) -> list[Context]:
     """The best evidence sentences, each widened to its quotation and attribution when it is quoted."""
-    quote_cache: dict[str, list[Quote]] = {}
     out: dict[tuple[str, int, int], Context] = {}
     for ev in evidence[:limit]:
         text = articles[ev.doc_id].text
-        qs = quote_cache.setdefault(ev.doc_id, quotes(text))
+        qs = article_quotes(text)
         q = next((q for q in qs if q.start <= ev.start < q.end or ev.start <= q.start < ev.end), None)
         start, end, q = (
             (min(q.cite_start, ev.start), max(q.cite_end, ev.end), q) if q and q.speaker else (ev.start, ev.end, None)
         )
         out.setdefault((ev.doc_id, start, end), Context(ev, start, end, q, text[start:end]))
     return list(out.values())
+
+
+@lru_cache(maxsize=256)
+def article_quotes(text: str) -> tuple[Quote, ...]:
+    """The quotations of an article's text (remembered: the next questions often read the same articles)."""
+    return tuple(quotes(text))
 
 
 def title_contexts(
@@ -76,11 +81,3 @@ def lead_contexts(
             ev = Evidence(doc_id, s, e, text[s:e], value + 0.05 / (1 + rank), coverage, rank)
             out.append(Context(ev, s, e, None, text[s:e]))
     return out
-
-
-def clean_title(title: str) -> str:
-    """A headline without its outlet tail (" - CNN", " | CNN Politics") or a cut-off "..."."""
-    prev = None
-    while prev != title:
-        prev, title = title, _TITLE_TAIL.sub("", title).strip()
-    return title

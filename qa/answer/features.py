@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -245,28 +246,30 @@ def _fill(row, info, cand: Candidate, ms: list[Mention], ctxs, qwords, kind_term
 
 
 class Occurrences:
-    """Counts of a normalised phrase in each of several texts, as whole words: the texts are normalised
-    once and indexed by word, so that a hundred candidates cost a hundred dictionary lookups."""
+    """Counts of a normalised phrase in each of several texts, as whole words: each text is normalised
+    once and indexed by word (and kept for the next questions, which often read the same articles), so
+    that a hundred candidates cost a hundred dictionary lookups."""
 
     def __init__(self, texts: list[str]):
-        self.words = [normalize_answer(t).split() for t in texts]
-        self.at: list[dict[str, list[int]]] = []
-        for words in self.words:
-            at: dict[str, list[int]] = defaultdict(list)
-            for i, w in enumerate(words):
-                at[w].append(i)
-            self.at.append(at)
+        self.indexed = [_word_index(t) for t in texts]
 
     def count(self, key: str) -> list[int]:
         """Occurrences of `key` (normalised, as answer_key gives it) in each text."""
         phrase = key.split()
         if not phrase:
-            return [0] * len(self.words)
+            return [0] * len(self.indexed)
         n = len(phrase)
-        return [
-            sum(words[i : i + n] == phrase for i in at.get(phrase[0], ()))
-            for words, at in zip(self.words, self.at, strict=True)
-        ]
+        return [sum(words[i : i + n] == phrase for i in at.get(phrase[0], ())) for words, at in self.indexed]
+
+
+@lru_cache(maxsize=128)
+def _word_index(text: str) -> tuple[list[str], dict[str, list[int]]]:
+    """The normalised words of a text and where each occurs."""
+    words = normalize_answer(text).split()
+    at: dict[str, list[int]] = defaultdict(list)
+    for i, w in enumerate(words):
+        at[w].append(i)
+    return words, dict(at)
 
 
 def _unit_fit(info: QuestionInfo, cand: Candidate, ms: list[Mention], ctxs) -> float:
@@ -294,5 +297,13 @@ def _relative(X: np.ndarray, groups) -> None:
     X[:, f["local_rel"]] = X[:, f["local_max"]] - X[:, f["local_max"]].max()
     X[:, f["freq_rel"]] = X[:, f["freq_top"]] / max(1.0, X[:, f["freq_top"]].max())
     keys = [c.key for c, _ in groups]
+    parts = {part for o in keys for part in _word_ends(o)}
     for r, k in enumerate(keys):
-        X[r, f["part_of_longer"]] = any(o != k and (o.startswith(k + " ") or o.endswith(" " + k)) for o in keys)
+        X[r, f["part_of_longer"]] = k in parts
+
+
+def _word_ends(key: str) -> list[str]:
+    """The shorter phrases `key` starts or ends with, cut at a space ("new york city" → "new", "new
+    york", "york city", "city"): a key that is one of them is part of a longer candidate."""
+    cuts = [i for i, ch in enumerate(key) if ch == " "]
+    return [key[:i] for i in cuts] + [key[i + 1 :] for i in cuts]

@@ -5,6 +5,7 @@ Reading (qa/answer/compose.py); learning reads training questions the same way (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def read(index: Index, question: str, settings: Settings, as_of: int | None = No
     ctxs += lead_contexts(docs, index.articles, score, ctxs, N_LEADS) if evidence else []
     ctxs += title_contexts(docs, index.articles, evidence, score, N_TITLES)
     weights = question_terms(index, question)
-    groups = group(mentions(info, ctxs, index.articles, weights), ctxs) if evidence else []
+    groups = group(mentions(info, ctxs, index.articles, weights, index.parses), ctxs) if evidence else []
     top_texts = [index.articles[r.doc_id].text for r in ranked[:N_TEXTS]]
     sims = _similarities(index, info, groups, ctxs) if SIMILARITIES else None
     X = feature_matrix(info, groups, ctxs, top_texts, sims)
@@ -114,12 +115,18 @@ def _window(ctx: Context, cand: Candidate) -> str:
     return ctx.text[max(0, s - WINDOW) : e + WINDOW]
 
 
+@lru_cache(maxsize=256)
+def term_set(text: str) -> frozenset[str]:
+    """The terms of an article's text (remembered: the next questions often read the same articles)."""
+    return frozenset(terms(text))
+
+
 def _question_features(index: Index, question: str, ranked, evidence, top_texts, n_cands: int) -> np.ndarray:
     """How well the corpus covers the question at all (the answerability model's input)."""
     weights = index.keyword_index.idf(list(dict.fromkeys(terms(question))))
     rare = sorted(weights, key=lambda t: -weights[t])[:3]
     best = set(terms(evidence[0].text)) if evidence else set()
-    article_terms = [set(terms(t)) for t in top_texts[:5]]
+    article_terms = [term_set(t) for t in top_texts[:5]]
     first = article_terms[0] if article_terms else set()
     n = index.keyword_index.size
     unseen_idf = float(np.log(1 + (n + 0.5) / 0.5))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -35,19 +35,32 @@ class Trees:
     depth: int
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """The sum of the trees' leaf values for each row of X, all trees walked at once."""
-        n_trees = self.feature.shape[0]
+        """The sum of the trees' leaf values for each row of X, all trees walked at once (on flat arrays:
+        node ids numbered across trees, so each step is one 1-D take per array)."""
+        n_trees, n_nodes = self.feature.shape
         if not len(X) or not n_trees:
             return np.zeros(len(X))
-        t = np.arange(n_trees)[None, :]
-        node = np.zeros((len(X), n_trees), dtype=np.int32)
-        rows = np.arange(len(X))[:, None]
-        for _ in range(self.depth):
-            f = self.feature[t, node]
-            x = X[rows, np.maximum(f, 0)]
-            go_left = x <= self.threshold[t, node]
-            node = np.where(f < 0, node, np.where(go_left, self.left[t, node], self.right[t, node]))
-        return self.value[t, node].sum(axis=1)
+        feature, threshold, left, right, value = self._flat
+        node = np.broadcast_to(np.arange(n_trees) * n_nodes, (len(X), n_trees))
+        X = np.ascontiguousarray(X)
+        row = (np.arange(len(X)) * X.shape[1])[:, None]
+        flat_x = X.ravel()
+        for _ in range(self.depth):  # a leaf points to itself: it stays put
+            go_left = flat_x[row + feature[node]] <= threshold[node]
+            node = np.where(go_left, left[node], right[node])
+        return value[node].sum(axis=1)
+
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, ...]:
+        """feature (leaves: 0), threshold, left, right (as flat node ids) and value, each flattened."""
+        base = (np.arange(self.feature.shape[0]) * self.feature.shape[1])[:, None]
+        return (
+            np.maximum(self.feature, 0).ravel(),
+            self.threshold.ravel(),
+            (self.left + base).ravel(),
+            (self.right + base).ravel(),
+            self.value.ravel(),
+        )
 
     def to_json(self) -> dict:
         return {

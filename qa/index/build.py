@@ -15,6 +15,7 @@ from qa.index import embedding
 from qa.index.embedding import Embedder
 from qa.index.keyword import KeywordIndex
 from qa.index.layout import write_lock
+from qa.index.parses import build_parses
 from qa.index.store import FORMAT_VERSION, StoredIndex, read_grouping, read_index, write_index
 from qa.index.stories import group_stories, rules
 from qa.index.vectors import build_vector_index
@@ -23,6 +24,7 @@ from qa.ingest.readers import Problem, ReadResult, read_paths
 from qa.records import Article, Chunk
 from qa.settings import Settings
 from qa.text.boilerplate import strip_boilerplate
+from qa.text.parsed import parser_key
 from qa.text.tokens import token_counter
 
 
@@ -107,12 +109,17 @@ def update_index(
             for d in kept_unreadable(old_articles, merged, read.unreadable):
                 merged[d] = old_articles[d]
                 same.add(d)
-        upgrade = bool(old) and old.manifest.get("format_version") != FORMAT_VERSION
+        upgrade = bool(old) and (
+            old.manifest.get("format_version") != FORMAT_VERSION or (target is None and not _parses_current(old))
+        )
         if old and not (added or updated or upgrade) and len(merged) == len(old_articles) and _same_story_rules(old):
             return IngestReport(len(merged), len(old.chunks), 0, 0, unchanged, 0, read.problems)
         chunks, vectors, embedded = _chunk_and_embed(list(merged.values()), old, same, settings, embedder, progress)
         grouping = _stories(merged, old, same)
-        _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping, target)
+        parses = None
+        if target is None:  # a Milvus index parses what questions read (not stored there)
+            parses = build_parses(list(merged.values()), chunks, getattr(old, "parses", None), same, progress)
+        _save(index_dir, settings, embedder, list(merged.values()), chunks, vectors, paths, grouping, target, parses)
     return IngestReport(len(merged), len(chunks), added, updated, unchanged, embedded, read.problems)
 
 
@@ -127,6 +134,11 @@ def kept_unreadable(old: dict[str, Article], merged: dict[str, Article], unreada
         for d, a in old.items()
         if d not in merged and a.path and any(Path(a.path).resolve().is_relative_to(r) for r in roots)
     ]
+
+
+def _parses_current(old) -> bool:
+    """The old index holds parses by the parser this program uses (else the next write parses again)."""
+    return getattr(old, "parses", None) is not None and old.parses.key == parser_key()
 
 
 def _same_story_rules(old) -> bool:
@@ -195,7 +207,16 @@ def _lock(index_dir: Path, target):
 
 
 def _save(
-    index_dir: Path, settings: Settings, embedder: Embedder | None, articles, chunks, vectors, paths, grouping, target
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder | None,
+    articles,
+    chunks,
+    vectors,
+    paths,
+    grouping,
+    target,
+    parses=None,
 ) -> None:
     by_id = {a.doc_id: a for a in articles}
     texts = [search_text(by_id[c.doc_id], c) for c in chunks]
@@ -213,7 +234,15 @@ def _save(
         return
     keyword = KeywordIndex.build(texts)
     stored = StoredIndex(
-        index_dir, manifest, by_id, tuple(chunks), vectors, build_vector_index(vectors), keyword, grouping.stories
+        index_dir,
+        manifest,
+        by_id,
+        tuple(chunks),
+        vectors,
+        build_vector_index(vectors),
+        keyword,
+        grouping.stories,
+        parses=parses,
     )
     write_index(stored, grouping.prints)
 

@@ -54,6 +54,11 @@ class Index:
     def keyword_index(self):
         return self.stored.keyword_index
 
+    @property
+    def parses(self):
+        """Headlines and first chunks parsed at ingest (qa/index/parses.py), or None."""
+        return self.stored.parses
+
     @cached_property
     def doc_of(self) -> list[str]:
         return [c.doc_id for c in self.chunks]

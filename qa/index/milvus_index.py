@@ -240,6 +240,7 @@ class MilvusIndex:
 
     store = "milvus"
     engine_filters = True  # filters arrive as a Scope and run inside the engine
+    parses = None  # nothing parsed at ingest: answering parses what it reads
 
     def __init__(self, target: MilvusTarget, settings: Settings | None = None, embedder: Embedder | None = None):
         self.target = target

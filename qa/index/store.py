@@ -10,6 +10,8 @@ bm25/            the bm25s keyword index
 stories.jsonl    one story per line: the articles that tell the same news, and why (qa/index/stories.py)
 fingerprints.jsonl  one article per line: what stories were grouped by, so ingest can add articles
                  to them without fingerprinting the corpus again
+parses.npz       spaCy parses of every headline and first chunk (qa/index/parses.py; optional: an index
+                 without it, or made by another parser, is parsed as questions read it)
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from zipfile import BadZipFile
 
 import numpy as np
 
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError, rebuild_hint
 from qa.index.keyword import KeywordIndex
 from qa.index.layout import MANIFEST, current_name, fsync, index_folder, new_generation, publish, reading
+from qa.index.parses import StoredParses, load_parses, save_parses
 from qa.index.stories import Fingerprint, Grouping, fingerprint_from_row, fingerprint_row
 from qa.index.validate import check_structure
 from qa.records import Article, Chunk, Story
@@ -48,6 +52,7 @@ class StoredIndex:
     keyword_index: KeywordIndex
     stories: tuple[Story, ...] = ()
     folder: Path | None = None  # where the files are: the generation read (None: not read from disk)
+    parses: StoredParses | None = None  # headlines and first chunks parsed at ingest
 
 
 def sha256_file(path: Path) -> str:
@@ -94,8 +99,11 @@ def _write_files(tmp: Path, index: StoredIndex, prints: Mapping[str, Fingerprint
     np.save(tmp / "vectors.npy", vectors.astype(np.float32), allow_pickle=False)
     faiss.write_index(index.vector_index, str(tmp / "vectors.faiss"))
     index.keyword_index.save(tmp / "bm25")
+    if index.parses is not None:
+        save_parses(tmp, index.parses)
     full = {
         **index.manifest,
+        "parses": index.parses.key if index.parses is not None else None,
         "format_version": FORMAT_VERSION,
         "n_articles": len(articles),
         "n_chunks": len(chunks),
@@ -191,11 +199,12 @@ def _read_files(path: Path, folder: Path, manifest: dict) -> StoredIndex:
         stories = tuple(
             Story(r["story"], tuple(r["doc_ids"]), tuple(r["why"])) for r in _jsonl(folder / "stories.jsonl")
         )
-    except (OSError, ValueError, TypeError, RuntimeError, KeyError, IndexError, AttributeError) as e:
+        parses = load_parses(folder, manifest.get("parses"))
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError, IndexError, AttributeError, BadZipFile) as e:
         raise IndexCorruptError(
             f"index at {path} cannot be read ({type(e).__name__}: {e}); " + rebuild_hint(path)
         ) from e
-    return StoredIndex(path, manifest, articles, chunks, vectors, vector_index, keyword_index, stories, folder)
+    return StoredIndex(path, manifest, articles, chunks, vectors, vector_index, keyword_index, stories, folder, parses)
 
 
 def read_grouping(stored: StoredIndex):

@@ -24,6 +24,7 @@ def check_structure(stored, hint: str) -> None:
         or _article_problem(stored.articles)
         or _chunk_problem(stored.articles, stored.chunks)
         or _story_problem(stored.articles, stored.stories)
+        or _parse_problem(stored.articles, getattr(stored, "parses", None))
     )
     if problem:
         raise IndexCorruptError(f"index at {stored.path} is inconsistent: {problem}; {hint}")
@@ -82,4 +83,35 @@ def _story_problem(articles: dict, stories) -> str:
         unknown = [d for d in s.doc_ids if not isinstance(d, str) or d not in articles]
         if unknown or not s.doc_ids:
             return f"story {s.story_id!r} names article {unknown[0] if unknown else None!r}, which is not in articles.jsonl"
+    return ""
+
+
+def _parse_problem(articles: dict, parses) -> str:
+    """Each stored parse names an article and a span of its text (or its headline), and its tokens lie
+    within the text parsed and point at heads among them."""
+    if parses is None:
+        return ""
+    t, n = parses.table, len(parses.doc_ids)
+    sizes = {len(parses.starts), len(parses.ends), len(parses.lengths), len(t)}
+    if sizes != {n}:
+        return f"parses.npz has {n} texts but {sorted(sizes)} rows of spans and token ranges"
+    for i, (d, s, e, length) in enumerate(zip(parses.doc_ids, parses.starts, parses.ends, parses.lengths, strict=True)):
+        a = articles.get(d)
+        if a is None:
+            return f"parses.npz row {i} belongs to article {d!r}, which is not in articles.jsonl"
+        if (s, e) != (-1, -1) and not (0 <= s < e <= len(a.text) and length == e - s):
+            return f"parses.npz row {i} has span {s}-{e} (length {length}), outside article {d!r}'s text"
+    off = t.offsets
+    if len(off) == 0 or off[0] != 0 or (np.diff(off) < 0).any() or off[-1] != len(t.idx):
+        return "parses.npz token ranges are not increasing from 0 to the number of tokens"
+    row = np.repeat(np.arange(n), np.diff(off))
+    first = off[:-1][row] if n else np.zeros(0, dtype=np.int64)
+    last = off[1:][row] if n else np.zeros(0, dtype=np.int64)
+    if (t.idx < 0).any() or (t.idx + t.length > parses.lengths[row]).any():
+        return "parses.npz has tokens outside the text parsed"
+    if ((t.head < 0) | (t.head >= last - first)).any():
+        return "parses.npz has a token whose head is outside its text"
+    labels = len(t.labels)
+    if any(((getattr(t, f) < 0) | (getattr(t, f) >= labels)).any() for f in ("tag", "pos", "morph", "dep", "ent")):
+        return "parses.npz has a label number outside its labels"
     return ""

@@ -108,3 +108,14 @@ def outlet_keys(article: Article) -> set[str]:
     if not article.source:  # a host: also its site's name and domain (edition.cnn.com → cnn, cnn.com)
         keys |= _site_keys(name)
     return keys - {""}
+
+
+_TITLE_TAIL = re.compile(r"\s*(?:[|–—-]\s*[^|–—-]{1,40}|\.\.\.|…)\s*$")
+
+
+def clean_title(title: str) -> str:
+    """A headline without its outlet tail (" - CNN", " | CNN Politics") or a cut-off "..."."""
+    prev = None
+    while prev != title:
+        prev, title = title, _TITLE_TAIL.sub("", title).strip()
+    return title
