@@ -4,7 +4,6 @@ ones again, and ignores parses made by another parser; answering reads the same 
 without them. Real spaCy model, hash embedder."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from qa.index.parses import TITLE, units
 from qa.index.validate import check_structure
 from qa.text.nlp import lemma, parse
 from qa.text.parsed import concat, encode
+from tests.test_index import write_articles as write
 
 ATTRS = [ORTH, SPACY, TAG, POS, MORPH, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START]
 TEXTS = [
@@ -76,13 +76,6 @@ def test_tables_concatenate_and_select_rows_without_changing_a_parse():
     for i, j in enumerate([4, 0, 2]):
         assert same_doc(picked.doc(i, TEXTS[j], pipeline().vocab), docs[j])
     assert len(picked) == 3 and len(joined) == len(TEXTS)
-
-
-def write(folder: Path, articles: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in articles.items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
