@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from qa.answer.attribution import Quote, quotes
 from qa.answer.evidence import Evidence
+from qa.index.parses import LEAD_SENTENCES
 from qa.text.outlets import clean_title
 from qa.text.sentences import sentence_spans
 
@@ -66,7 +67,12 @@ def title_contexts(
 
 
 def lead_contexts(
-    ranked_docs: list[str], articles: dict, score, have: list[Context], n_articles: int = 4, n_sentences: int = 2
+    ranked_docs: list[str],
+    articles: dict,
+    score,
+    have: list[Context],
+    n_articles: int = 4,
+    n_sentences: int = LEAD_SENTENCES,
 ) -> list[Context]:
     """The first sentences of the top articles (a news lead names who, what and where), those not
     already among `have`; scored like evidence sentences."""

@@ -22,7 +22,7 @@ from qa.text.sentences import sentence_spans
 FILE = "parses.npz"
 TITLE = -1  # start and end of an article's headline row
 LEAD_CHUNKS = 1  # the first chunks of an article whose sentences are parsed at ingest
-LEAD_SENTENCES = 2  # answering also reads an article's first sentences (qa/answer/contexts.py lead_contexts)
+LEAD_SENTENCES = 2  # an article's first sentences, which answering also reads (qa/answer/contexts.py lead_contexts)
 BATCH = 64
 
 
@@ -103,18 +103,12 @@ def build_parses(
 
         docs = tqdm(docs, total=len(new), desc="Parsing headlines and leads", unit="text")
     fresh = encode(docs)
-    tables = [keep.table.take(old_rows)] if keep is not None else []
-    table = concat([*tables, fresh])
-    ids = [keep.doc_ids[r] for r in old_rows] if keep is not None else []
-    starts = [int(keep.starts[r]) for r in old_rows] if keep is not None else []
-    ends = [int(keep.ends[r]) for r in old_rows] if keep is not None else []
-    lengths = [int(keep.lengths[r]) for r in old_rows] if keep is not None else []
-    for d, s, e, t in new:
-        ids.append(d)
-        starts.append(s)
-        ends.append(e)
-        lengths.append(len(t))
-    return StoredParses(key, tuple(ids), *(np.asarray(v, dtype=np.int64) for v in (starts, ends, lengths)), table)
+    table = concat([keep.table.take(old_rows), fresh] if keep is not None else [fresh])
+    # old_rows is empty without `keep`: the kept rows first, then the new ones, as in `table`
+    ids = [keep.doc_ids[r] for r in old_rows] + [d for d, *_ in new]
+    spans = [(keep.starts[r], keep.ends[r], keep.lengths[r]) for r in old_rows] + [(s, e, len(t)) for _, s, e, t in new]
+    starts, ends, lengths = np.asarray(spans, dtype=np.int64).reshape(-1, 3).T
+    return StoredParses(key, tuple(ids), starts.copy(), ends.copy(), lengths.copy(), table)
 
 
 def save_parses(folder: Path, parses: StoredParses) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from qa.errors import IndexCorruptError
+from qa.index.parses import TITLE
+from qa.text.parsed import LABEL_FIELDS
 
 _ARTICLE_FIELDS = ("doc_id", "text", "title", "url", "source", "published", "path")
 
@@ -99,7 +101,7 @@ def _parse_problem(articles: dict, parses) -> str:
         a = articles.get(d)
         if a is None:
             return f"parses.npz row {i} belongs to article {d!r}, which is not in articles.jsonl"
-        if (s, e) != (-1, -1) and not (0 <= s < e <= len(a.text) and length == e - s):
+        if (s, e) != (TITLE, TITLE) and not (0 <= s < e <= len(a.text) and length == e - s):
             return f"parses.npz row {i} has span {s}-{e} (length {length}), outside article {d!r}'s text"
     off = t.offsets
     if len(off) == 0 or off[0] != 0 or (np.diff(off) < 0).any() or off[-1] != len(t.idx):
@@ -112,6 +114,6 @@ def _parse_problem(articles: dict, parses) -> str:
     if ((t.head < 0) | (t.head >= last - first)).any():
         return "parses.npz has a token whose head is outside its text"
     labels = len(t.labels)
-    if any(((getattr(t, f) < 0) | (getattr(t, f) >= labels)).any() for f in ("tag", "pos", "morph", "dep", "ent")):
+    if any(((getattr(t, f) < 0) | (getattr(t, f) >= labels)).any() for f in LABEL_FIELDS):
         return "parses.npz has a label number outside its labels"
     return ""

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 PARSE_VERSION = 1  # what is stored per token; a new version makes stored parses unused until re-ingest
-_FIELDS = ("tag", "pos", "morph", "dep", "ent")  # label fields, each an index into `labels`
+LABEL_FIELDS = ("tag", "pos", "morph", "dep", "ent")  # each an index into `labels`
+_COLUMNS = ("idx", "length", "space", "head", *LABEL_FIELDS)  # one entry per token
+_DTYPES = {"space": np.uint8}  # the rest int32
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,22 @@ class ParseTable:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for np.savez (no pickle): the labels as a fixed-width unicode array."""
-        out = {f: getattr(self, f) for f in ("offsets", "idx", "length", "space", "head", *_FIELDS)}
+        out = {f: getattr(self, f) for f in ("offsets", *_COLUMNS)}
         out["labels"] = np.array(self.labels, dtype=str)
         return out
 
     @classmethod
     def from_arrays(cls, arrays) -> ParseTable:
-        names = ("offsets", "idx", "length", "space", "head", *_FIELDS)
-        return cls(*(np.asarray(arrays[n]) for n in names), labels=tuple(str(x) for x in arrays["labels"]))
+        return cls(
+            *(np.asarray(arrays[n]) for n in ("offsets", *_COLUMNS)), labels=tuple(str(x) for x in arrays["labels"])
+        )
 
     def take(self, rows: list[int]) -> ParseTable:
         """The texts at `rows`, in that order, as a table of their own (labels kept as they are)."""
         spans = [np.arange(self.offsets[r], self.offsets[r + 1]) for r in rows]
         at = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum([len(s) for s in spans], dtype=np.int64)]).astype(np.int64)
-        cols = {f: getattr(self, f)[at] for f in ("idx", "length", "space", "head", *_FIELDS)}
+        cols = {f: getattr(self, f)[at] for f in _COLUMNS}
         return ParseTable(offsets, **cols, labels=self.labels)
 
     def doc(self, i: int, text: str, vocab):
@@ -61,7 +64,7 @@ class ParseTable:
         labels = self.labels
         idx, length = self.idx[lo:hi].tolist(), self.length[lo:hi].tolist()
         words = [text[s : s + n] for s, n in zip(idx, length, strict=True)]
-        field = {f: [labels[k] for k in getattr(self, f)[lo:hi].tolist()] for f in _FIELDS}
+        field = {f: [labels[k] for k in getattr(self, f)[lo:hi].tolist()] for f in LABEL_FIELDS}
         return Doc(
             vocab,
             words=words,
@@ -78,7 +81,7 @@ class ParseTable:
 def encode(docs) -> ParseTable:
     """The arrays of parsed Docs, in order."""
     labels: dict[str, int] = {"": 0}
-    cols: dict[str, list[int]] = {f: [] for f in ("idx", "length", "space", "head", *_FIELDS)}
+    cols: dict[str, list[int]] = {f: [] for f in _COLUMNS}
     offsets = [0]
     for doc in docs:
         for t in doc:
@@ -97,27 +100,25 @@ def encode(docs) -> ParseTable:
             cols["space"].append(t.whitespace_ == " ")
             cols["head"].append(t.head.i)
         offsets.append(offsets[-1] + len(doc))
-    dtypes = {"space": np.uint8}
-    arrays = {f: np.asarray(v, dtype=dtypes.get(f, np.int32)) for f, v in cols.items()}
+    arrays = {f: np.asarray(v, dtype=_DTYPES.get(f, np.int32)) for f, v in cols.items()}
     return ParseTable(np.asarray(offsets, dtype=np.int64), **arrays, labels=tuple(labels))
 
 
 def concat(tables: list[ParseTable]) -> ParseTable:
     """One table of all the texts of `tables`, in order (labels merged)."""
     labels: dict[str, int] = {"": 0}
-    cols: dict[str, list[np.ndarray]] = {f: [] for f in ("idx", "length", "space", "head", *_FIELDS)}
+    cols: dict[str, list[np.ndarray]] = {f: [] for f in _COLUMNS}
     sizes: list[np.ndarray] = []
     for t in tables:
         remap = np.array([labels.setdefault(x, len(labels)) for x in t.labels], dtype=np.int32)
         for f in cols:
             col = getattr(t, f)
-            cols[f].append(remap[col] if f in _FIELDS and len(col) else col)
+            cols[f].append(remap[col] if f in LABEL_FIELDS and len(col) else col)
         sizes.append(np.diff(t.offsets))
     n = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
-    dtypes = {"space": np.uint8}
     arrays = {
-        f: np.concatenate(v).astype(dtypes.get(f, np.int32)) if v else np.zeros(0, dtypes.get(f, np.int32))
+        f: np.concatenate(v).astype(_DTYPES.get(f, np.int32)) if v else np.zeros(0, _DTYPES.get(f, np.int32))
         for f, v in cols.items()
     }
     return ParseTable(offsets, **arrays, labels=tuple(labels))
