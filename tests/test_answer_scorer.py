@@ -206,3 +206,22 @@ def test_eval_held_out_scores_each_fold_with_a_scorer_trained_on_the_others(tmp_
     for name in ("2021", "2025"):
         trained = read_scorer(tmp_path / "c" / "held-out-scorers" / f"scorer-without-{name}.json").trained_on
         assert trained["held_out"] == name and trained["folds"] == [n for n in ("2021", "2025") if n != name]
+
+
+def test_candidates_are_counted_as_whole_normalised_words_in_each_text():
+    from qa.answer.features import Occurrences
+
+    texts = [
+        "The Port of Halden reopened; port officials said the PORT of Halden was busy.",
+        "Halden-based firms... Halden! (Halden)",
+        "a a a",
+        "",
+    ]
+    counter = Occurrences(texts)
+    assert counter.count("port of halden") == [2, 0, 0, 0]  # case, punctuation and "the" aside
+    assert counter.count("halden") == [2, 3, 0, 0]  # "Halden-based" is the words "halden based"
+    assert counter.count("hald") == [0, 0, 0, 0]  # whole words only
+    assert counter.count("halden based firms") == [0, 1, 0, 0]
+    assert counter.count("a") == [0, 0, 0, 0]  # the article "a" is not a word after normalising
+    assert Occurrences(["x y x y x"]).count("x y x") == [2]  # overlapping occurrences both count
+    assert counter.count("") == [0, 0, 0, 0]

@@ -247,29 +247,36 @@ def _fill(row, info, cand: Candidate, ms: list[Mention], ctxs, qwords, kind_term
 
 class Occurrences:
     """Counts of a normalised phrase in each of several texts, as whole words: each text is normalised
-    once and indexed by word (and kept for the next questions, which often read the same articles), so
-    that a hundred candidates cost a hundred dictionary lookups."""
+    once into its words joined by single spaces, plus the set of its words (both kept for the next
+    questions, which often read the same articles). A phrase is looked for only in the texts that have
+    all its words, with `str.find`, padded with spaces so that only whole words match; overlapping
+    occurrences count ("a a" twice in "a a a")."""
 
     def __init__(self, texts: list[str]):
-        self.indexed = [_word_index(t) for t in texts]
+        self.texts = [_normalised(t) for t in texts]
 
     def count(self, key: str) -> list[int]:
         """Occurrences of `key` (normalised, as answer_key gives it) in each text."""
         phrase = key.split()
         if not phrase:
-            return [0] * len(self.indexed)
-        n = len(phrase)
-        return [sum(words[i : i + n] == phrase for i in at.get(phrase[0], ())) for words, at in self.indexed]
+            return [0] * len(self.texts)
+        needle = f" {' '.join(phrase)} "
+        return [_count_overlapping(padded, needle) if words.issuperset(phrase) else 0 for padded, words in self.texts]
 
 
 @lru_cache(maxsize=128)
-def _word_index(text: str) -> tuple[list[str], dict[str, list[int]]]:
-    """The normalised words of a text and where each occurs."""
-    words = normalize_answer(text).split()
-    at: dict[str, list[int]] = defaultdict(list)
-    for i, w in enumerate(words):
-        at[w].append(i)
-    return words, dict(at)
+def _normalised(text: str) -> tuple[str, frozenset[str]]:
+    """The normalised words of a text, joined and surrounded by single spaces, and as a set."""
+    normal = normalize_answer(text)  # single spaces already
+    return f" {normal} ", frozenset(normal.split())
+
+
+def _count_overlapping(text: str, needle: str) -> int:
+    n, at = 0, text.find(needle)
+    while at >= 0:
+        n += 1
+        at = text.find(needle, at + 1)
+    return n
 
 
 def _unit_fit(info: QuestionInfo, cand: Candidate, ms: list[Mention], ctxs) -> float:

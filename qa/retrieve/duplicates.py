@@ -93,14 +93,15 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
         return None
 
     wanted = shingles(qwords, n)
-    words = list(_WORD.finditer(text))
-    low = [w.group().lower() for w in words]
-    hits = [i for i in range(len(low) - n + 1) if " ".join(low[i : i + n]) in wanted]
+    firsts = {run.split(" ", 1)[0] for run in wanted}  # a cheap test before joining a run
+    low = [w.lower() for w in _WORD.findall(text)]
+    hits = [i for i in range(len(low) - n + 1) if low[i] in firsts and " ".join(low[i : i + n]) in wanted]
     if not hits:
         return None
     best = _densest(hits, span=len(qwords) + 10)
     if len({" ".join(low[i : i + n]) for i in best}) < CITE_COVER * len(wanted):
         return None
+    words = list(_WORD.finditer(text))
     return words[best[0]].start(), words[best[-1] + n - 1].end()
 
 
