@@ -170,3 +170,26 @@ def test_an_index_with_inconsistent_parses_is_refused(tmp_path, small_chunks):
     with pytest.raises(IndexCorruptError, match="head is outside its text"):
         check_structure(bad_head, "rebuild it")
     assert (current_folder(tmp_path / "index") / "parses.npz").is_file()
+
+
+def test_parsing_runs_numpys_blas_on_one_thread_and_restores_it_after():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from qa.text.nlp import parse_all
+
+    numpy_blas = {i["filepath"] for i in threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"]}
+    if not numpy_blas:
+        pytest.skip("NumPy's BLAS is not a library threadpoolctl can see here (pip wheels ship it in numpy.libs)")
+
+    def threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["filepath"] in numpy_blas}
+
+    parse(["Warm-up."])
+    with threadpool_limits(limits=2, user_api="blas"):
+        docs = parse_all(TEXTS, batch_size=2)
+        first = next(docs)
+        during = threads()
+        rest = list(docs)
+        assert during == {1}
+        assert threads() == {2}
+    assert [d.text for d in [first, *rest]] == TEXTS

@@ -82,7 +82,7 @@ def build_parses(
 ) -> StoredParses:
     """The parses of `articles`: those of unchanged articles (`same`) taken from `old` when the same
     parser made them, the rest parsed now."""
-    from qa.text.nlp import pipeline
+    from qa.text.nlp import parse_all
 
     key = parser_key()
     keep = old if old is not None and old.key == key else None
@@ -97,7 +97,7 @@ def build_parses(
             old_rows += kept_rows.get(a.doc_id, [])
         else:
             new += [(a.doc_id, s, e, t) for s, e, t in units(a, by_doc.get(a.doc_id, []))]
-    docs = pipeline().pipe((t for *_, t in new), batch_size=BATCH)
+    docs = parse_all((t for *_, t in new), batch_size=BATCH)
     if progress and new:
         from tqdm import tqdm
 
