@@ -50,7 +50,8 @@ def _one_blas_thread():
     """NumPy's BLAS on one thread while parsing. OpenBLAS splits products of the size spaCy's layers
     make over both cores; on a busy machine those threads wait for each other: a question's live parse
     took p50 48 / p95 137 ms with two BLAS threads against 27 / 54 ms with one (quiet: 19 vs 20 ms).
-    The limit is process-wide while it lasts, as the query embedder's torch limit is."""
+    The limit is process-wide while it lasts, as the query embedder's torch limit is (two parses at once
+    may leave it at one thread, which is what parsing wants anyway)."""
     return _blas().limit(limits=1, user_api="blas")
 
 
