@@ -647,6 +647,31 @@ def test_clear_cancels_an_answer_still_streaming(tmp_path):
     assert qa.ui.app.Page(hash_index(tmp_path), None).clear()[1] == []  # the turns the next question uses
 
 
+def test_an_answer_asked_before_a_clear_never_reaches_the_cleared_chat(tmp_path):
+    """Even when Gradio's cancel misses it (its request still on its way, or its frames already sent: on a
+    busy machine the whole answer came back into the cleared chat)."""
+    import gradio as gr
+
+    import qa.ui.app
+
+    page = qa.ui.app.Page(hash_index(tmp_path), None)
+    question = "Who described the 'Club of Other'?"
+    clears = qa.ui.app.Clears()
+    frames = list(page.respond(question, [], asked_at=0, clears=clears))
+    assert len(frames[-1][1]) == 1 and "Club of Other" in frames[-1][0][0]["content"]  # no clear: answered
+    assert page.clear(clears) == ([], [], ui.sources_placeholder(), "", 1)  # the page now shows 1 clear
+    # asked when the page showed no clear, reaching the server after the Clear: nothing is shown
+    assert list(page.respond(question, [], asked_at=0, clears=clears)) == [(gr.skip(),) * 4]
+    # cleared while the answer is being written: the frames stop and the chat is cleared again
+    stream = page.respond(question, [], asked_at=1, clears=clears)
+    first = next(stream)
+    assert first[0][-1]["content"] == ui.SEARCHING
+    page.clear(clears)
+    assert list(stream) == [([], [], ui.sources_placeholder(), gr.skip())]
+    # a question asked after the Clear is answered
+    assert len(list(page.respond(question, [], asked_at=2, clears=clears))[-1][1]) == 1
+
+
 # ---------------------------------------------------------------- login throttling
 
 

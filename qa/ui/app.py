@@ -237,6 +237,21 @@ HEADER = (
 UPLOADS_OFF = "Uploads are turned off on this server (app.py --no-uploads)."
 
 
+class Clears:
+    """How many times a page's chat was cleared, kept on the server for its session (a gr.State: each event
+    of the session gets this same object). An answer compares it with the count the page showed when the
+    question was asked (the hidden `cleared` number, read in the browser at the click), so an answer asked
+    before a Clear never reaches the cleared chat, even when Gradio's `cancels` misses it: its request was
+    still on its way, or its frames already sent (seen on a busy machine: the whole answer came back)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def since(self, asked_at) -> bool:
+        """The chat was cleared after a question asked when the page showed `asked_at` clears."""
+        return asked_at is not None and int(asked_at) != self.count
+
+
 class Page:
     """The page's event handlers, answering from the index at `index_dir`; uploads are stored in
     `upload_dir` (None: uploads are turned off, and the upload event refuses)."""
@@ -246,9 +261,26 @@ class Page:
         self.model_work = threading.BoundedSemaphore(MODEL_WORKERS)
         self.upload_work = threading.Lock()  # one upload at a time: two may not both claim a new id
 
-    def respond(self, message: str, turns: list[ui.Turn], since: str = "", until: str = "", sources=None):
+    def respond(
+        self,
+        message: str,
+        turns: list[ui.Turn],
+        since: str = "",
+        until: str = "",
+        sources=None,
+        asked_at: float | None = None,
+        clears: Clears | None = None,
+    ):
+        """The chat's frames for `message` (asked when the page showed `asked_at` clears of its session's
+        `clears`); nothing once the chat has been cleared since, or the cleared chat if frames went out."""
         import gradio as gr
 
+        def cleared() -> bool:
+            return clears is not None and clears.since(asked_at)
+
+        if cleared():
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
         if not (message or "").strip():
             yield gr.skip(), turns, gr.skip(), ""
             return
@@ -257,7 +289,12 @@ class Page:
         with self.model_work:
             turn = answer_turn(message, turns, self.index_dir, chat_filters(since, until, sources))
         turns = [*turns, turn]
-        for frame in ui.message_frames(len(turns) - 1, turn):
+        for frame in [*ui.message_frames(len(turns) - 1, turn), None]:
+            if cleared():  # a frame of this answer may have reached the page after the Clear: clear it again
+                yield [], [], ui.sources_placeholder(), gr.skip()
+                return
+            if frame is None:
+                break
             yield chat_messages(turns, frame), turns, gr.skip(), ""
             time.sleep(STREAM_DELAY)
         yield chat_messages(turns), turns, self.first_source(turns), ""
@@ -266,8 +303,10 @@ class Page:
         """The handler of an example button: asks `question` (as a single event, not "fill the box, then ask",
         which Clear could cancel only half of: the answer then came back into the cleared chat)."""
 
-        def ask_example(turns: list[ui.Turn], since: str = "", until: str = "", sources=None):
-            yield from self.respond(question, turns, since, until, sources)
+        def ask_example(
+            turns: list[ui.Turn], since: str = "", until: str = "", sources=None, asked_at=None, clears=None
+        ):
+            yield from self.respond(question, turns, since, until, sources, asked_at, clears)
 
         return ask_example
 
@@ -318,8 +357,12 @@ class Page:
     def outlet_choices(self) -> list[str]:
         return outlets(self.articles())
 
-    def clear(self):
-        return [], [], ui.sources_placeholder(), ""
+    def clear(self, clears: Clears | None = None):
+        """The emptied chat (and, with the session's `clears`, the page's new count of clears)."""
+        if clears is None:
+            return [], [], ui.sources_placeholder(), ""
+        clears.count += 1
+        return [], [], ui.sources_placeholder(), "", clears.count
 
 
 def build_app(index_dir: Path, upload_dir: Path | None):
@@ -330,13 +373,14 @@ def build_app(index_dir: Path, upload_dir: Path | None):
     page = Page(index_dir, upload_dir)
     with gr.Blocks(title="News QA", analytics_enabled=False) as demo:
         turns = gr.State([])
+        clears = gr.State(Clears)  # one per session (a callable default is called for each)
         gr.HTML(HEADER, js_on_load=None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat = _chat_column(page)
             with gr.Column(scale=2, min_width=300):
                 side = _side_column(page)
-        _wire(page, turns, chat, side)
+        _wire(page, turns, clears, chat, side)
     return demo
 
 
@@ -385,6 +429,7 @@ def _chat_column(page: Page) -> dict:
     with gr.Row(elem_classes="qa-examples"):
         c["examples"] = [gr.Button(q, min_width=120) for q in ui.EXAMPLES]
     c["clear"] = gr.Button("Clear conversation", size="sm", elem_id="qa-clear")
+    c["cleared"] = gr.Number(0, visible=False, precision=0)  # clears the page has seen (see Clears)
     return c
 
 
@@ -412,13 +457,13 @@ def _side_column(page: Page) -> dict:
     return c
 
 
-def _wire(page: Page, turns, chat: dict, side: dict) -> None:
+def _wire(page: Page, turns, clears, chat: dict, side: dict) -> None:
     """The page's events. Clear cancels an answer still streaming, which would otherwise put the cleared
     turns back (and the next question would be read as a follow-up of the cleared chat)."""
     import gradio as gr
 
     outputs = [chat["chatbot"], turns, side["sources"], chat["box"]]
-    inputs = [chat["box"], turns, chat["since"], chat["until"], chat["outlets"]]
+    inputs = [chat["box"], turns, chat["since"], chat["until"], chat["outlets"], chat["cleared"], clears]
     page_only = {"api_visibility": "private"}  # the page's own events; programs use qa.api or the CLI
     streams = {**page_only, "concurrency_limit": CHAT_STREAMS, "concurrency_id": "chat"}
     asked = [
@@ -427,8 +472,9 @@ def _wire(page: Page, turns, chat: dict, side: dict) -> None:
     ]
     for b, q in zip(chat["examples"], ui.EXAMPLES, strict=True):  # one event each, so that Clear cancels it whole
         asked.append(b.click(page.example(q), inputs[1:], outputs, **streams))
-    chat["clear"].click(page.clear, None, outputs, queue=False, cancels=asked, **page_only)
-    chat["chatbot"].clear(page.clear, None, outputs, queue=False, cancels=asked, **page_only)
+    cleared = [*outputs, chat["cleared"]]
+    chat["clear"].click(page.clear, clears, cleared, queue=False, cancels=asked, **page_only)
+    chat["chatbot"].clear(page.clear, clears, cleared, queue=False, cancels=asked, **page_only)
 
     def show_source(turns: list[ui.Turn], evt: gr.EventData):
         return page.show_source(turns, getattr(evt, "_data", None))
