@@ -225,3 +225,22 @@ def test_candidates_are_counted_as_whole_normalised_words_in_each_text():
     assert counter.count("a") == [0, 0, 0, 0]  # the article "a" is not a word after normalising
     assert Occurrences(["x y x y x"]).count("x y x") == [2]  # overlapping occurrences both count
     assert counter.count("") == [0, 0, 0, 0]
+
+
+def test_quoted_phrases_of_a_question_and_whether_the_top_articles_hold_them():
+    from qa.answer.reading import _quote_coverage, quoted_phrases
+
+    assert quoted_phrases("Who called the pier 'a bridge to nowhere'?") == ["bridge to nowhere"]
+    assert quoted_phrases("Which mayor said the plan was “dead on arrival” and ‘too costly’?") == [
+        "dead on arrival",
+        "too costly",
+    ]
+    assert quoted_phrases('What did the council name "Harbour Week"?') == ["harbour week"]
+    # apostrophes are not quotation marks
+    assert quoted_phrases("What did Halden’s mayor say about the town's ferries' timetable?") == []
+    assert quoted_phrases("Who opened the harbour?") == []
+    texts = ["The mayor called the pier a Bridge-to-Nowhere.", "Nothing else here."]
+    assert _quote_coverage("Who called the pier 'a bridge to nowhere'?", texts) == (1.0, 1.0)
+    assert _quote_coverage("Who said it was “dead on arrival” and 'a bridge to nowhere'?", texts) == (1.0, 0.5)
+    assert _quote_coverage("Who said it was 'dead on arrival'?", texts) == (1.0, 0.0)
+    assert _quote_coverage("Who opened the pier?", texts) == (0.0, 0.0)

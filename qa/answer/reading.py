@@ -4,6 +4,7 @@ Reading (qa/answer/compose.py); learning reads training questions the same way (
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ from qa.answer.question import QuestionInfo, analyse
 from qa.index.loaded import Index
 from qa.retrieve.fusion import Ranked, rank_articles
 from qa.settings import Settings
+from qa.text.answers import normalize_answer
 from qa.text.terms import terms
 
 N_CONTEXTS = 10  # evidence sentences read for candidates
@@ -50,7 +52,12 @@ QUESTION_FEATURES = (
     "unseen",
     "n_terms",
     "n_candidates",
+    "quoted",
+    "quote_found",
 )
+# A phrase the question quotes ("Who described the 'Club of Other'?"): the opening mark starts a word, the
+# closing one ends it (so "Wendy's" and "Iran’s" are not quotes).
+_QUOTED = re.compile(r"""(?<![\w])(?:"([^"]{2,}?)"|“([^”]{2,}?)”|‘([^’]{2,}?)’(?!\w)|'([^']{2,}?)'(?!\w))""")
 
 
 @dataclass(frozen=True)
@@ -145,5 +152,23 @@ def _question_features(index: Index, question: str, ranked, evidence, top_texts,
         sum(w for w in weights.values() if w >= unseen_idf - 1e-6) / total,
         float(len(weights)),
         float(n_cands),
+        *_quote_coverage(question, top_texts[:5]),
     ]
     return np.asarray(row, dtype=np.float32)
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """The phrases the question quotes, normalised (qa/text/answers.py), empty ones left out."""
+    return [p for p in (normalize_answer(next(g for g in m.groups() if g)) for m in _QUOTED.finditer(question)) if p]
+
+
+def _quote_coverage(question: str, texts: list[str]) -> tuple[float, float]:
+    """(the question quotes a phrase, the share of its quoted phrases found word for word in these texts).
+    Questions that quote are refused four times as often as others without these two inputs; a quoted phrase
+    found in the top articles is direct evidence the corpus is about what is asked (in the training years,
+    found for ~45 % of the answerable questions that quote, ~17 % of other years' questions asked of them)."""
+    phrases = quoted_phrases(question)
+    if not phrases:
+        return 0.0, 0.0
+    found = [f" {normalize_answer(t)} " for t in texts]
+    return 1.0, sum(any(f" {p} " in t for t in found) for p in phrases) / len(phrases)
