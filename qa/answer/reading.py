@@ -13,7 +13,7 @@ import numpy as np
 from qa.answer.candidates import Mention, mentions
 from qa.answer.contexts import Context, contexts, lead_contexts, title_contexts
 from qa.answer.evidence import Evidence, gather, question_terms, sentence_scorer
-from qa.answer.features import Candidate, feature_matrix, group
+from qa.answer.features import Candidate, Occurrences, feature_matrix, group
 from qa.answer.question import QuestionInfo, analyse
 from qa.index.loaded import Index
 from qa.retrieve.fusion import Ranked, rank_articles
@@ -170,5 +170,5 @@ def _quote_coverage(question: str, texts: list[str]) -> tuple[float, float]:
     phrases = quoted_phrases(question)
     if not phrases:
         return 0.0, 0.0
-    found = [f" {normalize_answer(t)} " for t in texts]
-    return 1.0, sum(any(f" {p} " in t for t in found) for p in phrases) / len(phrases)
+    counter = Occurrences(texts)  # the texts' normalised words, remembered from counting the candidates
+    return 1.0, sum(any(counter.count(p)) for p in phrases) / len(phrases)
