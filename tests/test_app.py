@@ -659,9 +659,11 @@ def test_an_answer_asked_before_a_clear_never_reaches_the_cleared_chat(tmp_path)
     clears = qa.ui.app.Clears()
     frames = list(page.respond(question, [], asked_at=0, clears=clears))
     assert len(frames[-1][1]) == 1 and "Club of Other" in frames[-1][0][0]["content"]  # no clear: answered
-    assert page.clear(clears) == ([], [], ui.sources_placeholder(), "", 1)  # the page now shows 1 clear
-    # asked when the page showed no clear, reaching the server after the Clear: nothing is shown
+    assert page.clear(clears) == ([], [], ui.sources_placeholder(), "") and clears.count == 1
+    # asked when the page had counted no clear, reaching the server after the Clear: nothing is shown
     assert list(page.respond(question, [], asked_at=0, clears=clears)) == [(gr.skip(),) * 4]
+    # asked after a second Clear whose request has not reached the server yet: answered
+    assert len(list(page.respond(question, [], asked_at=2, clears=clears))[-1][1]) == 1
     # cleared while the answer is being written: the frames stop and the chat is cleared again
     stream = page.respond(question, [], asked_at=1, clears=clears)
     first = next(stream)
@@ -670,6 +672,10 @@ def test_an_answer_asked_before_a_clear_never_reaches_the_cleared_chat(tmp_path)
     assert list(stream) == [([], [], ui.sources_placeholder(), gr.skip())]
     # a question asked after the Clear is answered
     assert len(list(page.respond(question, [], asked_at=2, clears=clears))[-1][1]) == 1
+    # the Clear button and the chat's clear icon each count the clear in the browser at the click
+    deps = qa.ui.app.build_app(hash_index(tmp_path / "app"), None).get_config_file()["dependencies"]
+    counted = [d for d in deps if d.get("js") and "+ 1" in d["js"]]
+    assert len(counted) == 2 and all(d["backend_fn"] is False for d in counted)
 
 
 # ---------------------------------------------------------------- login throttling

@@ -239,17 +239,19 @@ UPLOADS_OFF = "Uploads are turned off on this server (app.py --no-uploads)."
 
 class Clears:
     """How many times a page's chat was cleared, kept on the server for its session (a gr.State: each event
-    of the session gets this same object). An answer compares it with the count the page showed when the
-    question was asked (the hidden `cleared` number, read in the browser at the click), so an answer asked
-    before a Clear never reaches the cleared chat, even when Gradio's `cancels` misses it: its request was
-    still on its way, or its frames already sent (seen on a busy machine: the whole answer came back)."""
+    of the session gets this same object). The page counts its clears too, in the browser at the click (the
+    hidden `cleared` number), and sends its count with each question; an answer to a question asked before
+    more clears than that reached the server never reaches the cleared chat, even when Gradio's `cancels`
+    misses it: its request was still on its way, or its frames already sent (seen on a busy machine: the
+    whole answer came back). A question asked after a Clear whose request has not reached the server yet
+    knows of more clears than the server, and is answered."""
 
     def __init__(self) -> None:
         self.count = 0
 
     def since(self, asked_at) -> bool:
-        """The chat was cleared after a question asked when the page showed `asked_at` clears."""
-        return asked_at is not None and int(asked_at) != self.count
+        """The chat was cleared after a question asked when the page had counted `asked_at` clears."""
+        return asked_at is not None and int(asked_at) < self.count
 
 
 class Page:
@@ -288,13 +290,17 @@ class Page:
         yield chat_messages([*turns, pending], ui.SEARCHING), turns, gr.skip(), ""
         with self.model_work:
             turn = answer_turn(message, turns, self.index_dir, chat_filters(since, until, sources))
-        turns = [*turns, turn]
-        for frame in [*ui.message_frames(len(turns) - 1, turn), None]:
+        for out in self._answer_frames([*turns, turn]):
             if cleared():  # a frame of this answer may have reached the page after the Clear: clear it again
                 yield [], [], ui.sources_placeholder(), gr.skip()
                 return
-            if frame is None:
-                break
+            yield out
+
+    def _answer_frames(self, turns: list[ui.Turn]):
+        """The frames writing out the last of `turns`, STREAM_DELAY apart, then the chat with its first source."""
+        import gradio as gr
+
+        for frame in ui.message_frames(len(turns) - 1, turns[-1]):
             yield chat_messages(turns, frame), turns, gr.skip(), ""
             time.sleep(STREAM_DELAY)
         yield chat_messages(turns), turns, self.first_source(turns), ""
@@ -358,11 +364,10 @@ class Page:
         return outlets(self.articles())
 
     def clear(self, clears: Clears | None = None):
-        """The emptied chat (and, with the session's `clears`, the page's new count of clears)."""
-        if clears is None:
-            return [], [], ui.sources_placeholder(), ""
-        clears.count += 1
-        return [], [], ui.sources_placeholder(), "", clears.count
+        """The emptied chat, counted in the session's `clears`."""
+        if clears is not None:
+            clears.count += 1
+        return [], [], ui.sources_placeholder(), ""
 
 
 def build_app(index_dir: Path, upload_dir: Path | None):
@@ -429,7 +434,7 @@ def _chat_column(page: Page) -> dict:
     with gr.Row(elem_classes="qa-examples"):
         c["examples"] = [gr.Button(q, min_width=120) for q in ui.EXAMPLES]
     c["clear"] = gr.Button("Clear conversation", size="sm", elem_id="qa-clear")
-    c["cleared"] = gr.Number(0, visible=False, precision=0)  # clears the page has seen (see Clears)
+    c["cleared"] = gr.Number(0, visible=False, precision=0)  # clears the page has counted (see Clears)
     return c
 
 
@@ -472,9 +477,9 @@ def _wire(page: Page, turns, clears, chat: dict, side: dict) -> None:
     ]
     for b, q in zip(chat["examples"], ui.EXAMPLES, strict=True):  # one event each, so that Clear cancels it whole
         asked.append(b.click(page.example(q), inputs[1:], outputs, **streams))
-    cleared = [*outputs, chat["cleared"]]
-    chat["clear"].click(page.clear, clears, cleared, queue=False, cancels=asked, **page_only)
-    chat["chatbot"].clear(page.clear, clears, cleared, queue=False, cancels=asked, **page_only)
+    for cleared in (chat["clear"].click, chat["chatbot"].clear):
+        cleared(None, chat["cleared"], chat["cleared"], js="(n) => (n || 0) + 1", queue=False, **page_only)
+        cleared(page.clear, clears, outputs, queue=False, cancels=asked, **page_only)
 
     def show_source(turns: list[ui.Turn], evt: gr.EventData):
         return page.show_source(turns, getattr(evt, "_data", None))
