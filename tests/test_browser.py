@@ -576,6 +576,33 @@ def test_after_clear_a_follow_up_is_not_read_against_the_cleared_chat(session):
     assert "Understood as: What does Julio Borges say the UAE provides?" in last_answer(page).inner_text()
 
 
+def test_a_question_asked_while_clear_is_on_its_way_is_answered(browser, server, session):
+    """Clear, then an example before Clear's call has reached the server (held here; on a freshly started
+    server it is slow by itself): the question was cancelled once that call answered, and the chat stayed at
+    "Searching the articles…"."""
+    context, page = open_page(browser, server, session)
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/gradio_api/run/predict", hold)  # Clear's call to the server waits
+    page.click("#qa-clear")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "Clear made no call to the server"
+    page.get_by_role("button", name="Who described the 'Club of Other'?").click()
+    page.get_by_text("Searching the articles").wait_for(timeout=15_000)
+    for route in held:
+        route.continue_()
+    page.unroute("**/gradio_api/run/predict", hold)
+    wait_for_answer(page, 0)
+    assert "Borges" in last_answer(page).locator(".qa-answer").inner_text()
+    context.close()
+
+
 def test_readme_picture_of_the_chat_answering_the_example(browser, server, session):
     context, page = open_page(browser, server, session, DESKTOP)
     ask(page, "Who described the 'Club of Other'?")
