@@ -477,16 +477,16 @@ def _wire(page: Page, turns, clears, chat: dict, side: dict) -> None:
     ]
     for b, q in zip(chat["examples"], ui.EXAMPLES, strict=True):  # one event each, so that Clear cancels it whole
         asked.append(b.click(page.example(q), inputs[1:], outputs, **streams))
-    for cleared in (chat["clear"].click, chat["chatbot"].clear):
+    for on_clear in (chat["clear"].click, chat["chatbot"].clear):
         # The browser runs a click's listeners in turn, each after the one before has answered, and the
         # cancelling listener `cancels=` adds comes right after its own: attached to the server's `clear`,
         # it cancelled only once that answered, and so cancelled a question asked in between (a fresh
         # page's Clear then an example: the answer stopped at "Searching the articles…" for good). Attached
         # to the browser-only count, it cancels at the click.
-        cleared(
+        on_clear(
             None, chat["cleared"], chat["cleared"], js="(n) => (n || 0) + 1", queue=False, cancels=asked, **page_only
         )
-        cleared(page.clear, clears, outputs, queue=False, **page_only)
+        on_clear(page.clear, clears, outputs, queue=False, **page_only)
 
     def show_source(turns: list[ui.Turn], evt: gr.EventData):
         return page.show_source(turns, getattr(evt, "_data", None))
