@@ -31,6 +31,12 @@ _SAID_WHAT = re.compile(
     re.IGNORECASE,
 )
 CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
+_NAME_TAIL = re.compile(r"( & [A-Z][\w’'.-]*)|(['’]s)(?!\w)")  # what may complete a name: see as_named
+_AFTER_S = re.compile(r"['’]s(?!\w)\s*(?:([A-Za-z]+)|([^\w\s])|$)")
+# Words that follow a noun phrase, not begin one: after "Wendy's" they show the "'s" is the name's own.
+_AFTER_NAME = frozenset(
+    "and or but is was are were has had have said says will would in at on to for with from of by as".split()
+)
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
@@ -79,12 +85,34 @@ def _short(index: Index, r: Reading, scores: np.ndarray) -> tuple[str, tuple[Cit
     """The best candidate (and for "which two …" the second, when it scores nearly as well) with citations."""
     order = np.argsort(-scores, kind="stable")
     top = r.candidates[order[0]]
-    text, cites = top.text, _citations(index, r, top)
+    text, cites = as_named(index, top), _citations(index, r, top)
     if r.info.plural and len(order) > 1 and scores[order[1]] >= scores[order[0]] - PLURAL_GAP:
         second = r.candidates[order[1]]
-        text = f"{top.text} and {second.text}"
+        text = f"{text} and {as_named(index, second)}"
         cites += tuple(c for c in _citations(index, r, second)[:1] if c not in cites)
     return text, cites
+
+
+def as_named(index: Index, c: Candidate) -> str:
+    """The candidate as its article names it, when the article never writes it without what follows it
+    here: "Wendy" → "Wendy's", "McDonald" → "McDonald's" (and at least once not as a possessive: "at
+    Wendy's.", "Wendy's said"), "Bed Bath" → "Bed Bath & Beyond". Still the article's own words, right
+    after the candidate's: `text[start:end]` of the shown answer is the article's."""
+    if not c.in_text or c.derived or not c.text[:1].isupper():
+        return c.text
+    article = index.articles[c.doc_id].text
+    tail = _NAME_TAIL.match(article, c.end)
+    if tail is None:
+        return c.text
+    after = [
+        article[m.end() : m.end() + 40] for m in re.finditer(rf"(?<![\w’'-]){re.escape(c.text)}(?![\w-])", article)
+    ]
+    if tail.group(1) and all(a.startswith(tail.group(1)) for a in after):  # " & Beyond" every time
+        return article[c.start : tail.end()]
+    rest = [_AFTER_S.match(a) for a in after]
+    if tail.group(2) and all(rest) and any(not m.group(1) or m.group(1).lower() in _AFTER_NAME for m in rest):
+        return article[c.start : tail.start() + 2]
+    return c.text
 
 
 def _citations(index: Index, r: Reading, top: Candidate) -> tuple[Citation, ...]:
