@@ -211,6 +211,7 @@ def test_a_name_the_article_writes_with_its_s_is_answered_with_it(tmp_path):
         ("Wendy's new burger is spicy. Wendy's menu grows.", "Wendy", "Wendy"),  # only ever possessive
         ("Trump's plan failed. Trump said so.", "Trump", "Trump"),  # also written alone
         ("Bed Bath & Beyond fell. Bed Bath & Beyond said so.", "Bed Bath", "Bed Bath & Beyond"),
+        ("Shoppers left Bed Bath & Beyond. Bed Bath & Beyond said so.", "Bed Bath", "Bed Bath & Beyond"),
         ("Abercrombie & Fitch rose. Abercrombie said so.", "Abercrombie", "Abercrombie"),
     ],
 )

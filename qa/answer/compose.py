@@ -31,7 +31,7 @@ _SAID_WHAT = re.compile(
     re.IGNORECASE,
 )
 CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
-_NAME_TAIL = re.compile(r"( & [A-Z][\w’'.-]*)|(['’]s)(?!\w)")  # what may complete a name: see as_named
+_NAME_TAIL = re.compile(r"( & [A-Z](?:[\w’'-]*\w)?)|(['’]s)(?!\w)")  # what may complete a name: see as_named
 _AFTER_S = re.compile(r"['’]s(?!\w)\s*(?:([A-Za-z]+)|([^\w\s])|$)")
 # Words that follow a noun phrase, not begin one: after "Wendy's" they show the "'s" is the name's own.
 _AFTER_NAME = frozenset(
@@ -102,11 +102,11 @@ def as_named(index: Index, c: Candidate) -> str:
         return c.text
     article = index.articles[c.doc_id].text
     tail = _NAME_TAIL.match(article, c.end)
-    if tail is None:
-        return c.text
     after = [
         article[m.end() : m.end() + 40] for m in re.finditer(rf"(?<![\w’'-]){re.escape(c.text)}(?![\w-])", article)
     ]
+    if tail is None or not after:
+        return c.text
     if tail.group(1) and all(a.startswith(tail.group(1)) for a in after):  # " & Beyond" every time
         return article[c.start : tail.end()]
     rest = [_AFTER_S.match(a) for a in after]
