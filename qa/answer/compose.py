@@ -32,7 +32,7 @@ _SAID_WHAT = re.compile(
 )
 CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
 _NAME_TAIL = re.compile(r"( & [A-Z](?:[\w’'-]*\w)?)|(['’]s)(?!\w)")  # what may complete a name: see as_named
-_AFTER_S = re.compile(r"['’]s(?!\w)\s*(?:([A-Za-z]+)|([^\w\s])|$)")
+_AFTER_S = re.compile(r"['’]s(?!\w)\s*(?:([A-Za-z]+)|[^\w\s]|$)")  # the word after the "'s", if any
 # Words that follow a noun phrase, not begin one: after "Wendy's" they show the "'s" is the name's own.
 _AFTER_NAME = frozenset(
     "and or but is was are were has had have said says will would in at on to for with from of by as".split()
@@ -102,17 +102,19 @@ def as_named(index: Index, c: Candidate) -> str:
         return c.text
     article = index.articles[c.doc_id].text
     tail = _NAME_TAIL.match(article, c.end)
+    if tail is None:  # most answers: no "'s" or "&" right after, and no need to look through the article
+        return c.text
     after = [
         article[m.end() : m.end() + 40] for m in re.finditer(rf"(?<![\w’'-]){re.escape(c.text)}(?![\w-])", article)
     ]
-    if tail is None or not after:
+    if not after:
         return c.text
-    if tail.group(1) and all(a.startswith(tail.group(1)) for a in after):  # " & Beyond" every time
-        return article[c.start : tail.end()]
-    rest = [_AFTER_S.match(a) for a in after]
-    if tail.group(2) and all(rest) and any(not m.group(1) or m.group(1).lower() in _AFTER_NAME for m in rest):
-        return article[c.start : tail.start() + 2]
-    return c.text
+    if tail.group(1):
+        named = all(a.startswith(tail.group(1)) for a in after)  # " & Beyond" every time
+    else:
+        rest = [_AFTER_S.match(a) for a in after]
+        named = all(rest) and any(not m.group(1) or m.group(1).lower() in _AFTER_NAME for m in rest)
+    return article[c.start : tail.end()] if named else c.text
 
 
 def _citations(index: Index, r: Reading, top: Candidate) -> tuple[Citation, ...]:
