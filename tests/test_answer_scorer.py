@@ -288,3 +288,17 @@ def test_quoted_phrases_of_a_question_and_whether_the_top_articles_hold_them():
     assert _quote_coverage("Who said it was “dead on arrival” and 'a bridge to nowhere'?", texts) == (1.0, 0.5)
     assert _quote_coverage("Who said it was 'dead on arrival'?", texts) == (1.0, 0.0)
     assert _quote_coverage("Who opened the pier?", texts) == (0.0, 0.0)
+
+
+def test_the_ranker_alone_is_scored_per_held_out_fold_and_seed(tmp_path, corpus_dir):
+    from qa.learn.data import find_folds, fold_examples
+    from qa.learn.protocol import ranker_held_out
+
+    folds = find_folds(_training_folder(tmp_path, corpus_dir))
+    examples = fold_examples(folds, tmp_path / "c", Settings(model="hash-64"), progress=False)
+    counts = ranker_held_out(examples, seeds=(7, 8))
+    assert set(counts) == {"2021", "2025"}
+    assert all(len(c) == 2 and all(0 <= r <= int(examples[n].answerable.sum()) for r in c) for n, c in counts.items())
+    assert ranker_held_out(examples, seeds=(7, 8)) == counts  # deterministic for a seed
+    with pytest.raises(QAError, match="no feature named nonsense"):
+        ranker_held_out(examples, zero=["nonsense"])
