@@ -218,8 +218,8 @@ def test_a_name_the_article_writes_with_its_s_is_answered_with_it(tmp_path):
 def test_an_answer_is_shown_as_its_article_names_it(text, name, shown):
     from types import SimpleNamespace
 
-    from qa.answer.compose import as_named
     from qa.answer.features import Candidate
+    from qa.answer.shown import as_named
 
     index = SimpleNamespace(articles={"d": SimpleNamespace(text=text)})
     at = text.index(name)

@@ -239,12 +239,6 @@ def test_a_tie_between_full_names_is_decided_by_the_text_not_by_the_hash_seed():
 # ---------------------------------------------------------------- the seed questions, real model
 
 
-# seed-09 "What does Venezuela swap oil shipments for?" (gold "jet fuel and gold") gets "jet fuel": the learned
-# scorer prefers a coordination's first member, and on realtimeqa-train preferring the whole coordination
-# changed 7 answers of 2,400, 0 for the better (README, Limits).
-PARTIAL_SEED = {"seed-09": "jet fuel"}
-
-
 @pytest.mark.model
 def test_every_seed_question_is_answered_right_with_exact_citations(shared, tmp_path_factory, corpus_dir):
     from qa.api import ask, build_index
@@ -261,10 +255,9 @@ def test_every_seed_question_is_answered_right_with_exact_citations(shared, tmp_
             assert a.abstained, (q["id"], a.answer)
             continue
         assert not a.abstained, (q["id"], a.answer)
-        if q["id"] in PARTIAL_SEED:  # the first of two coordinated things: part of the gold answer, not another one
-            assert a.answer == PARTIAL_SEED[q["id"]] and a.answer in q["answers"][0], (q["id"], a.answer)
-        else:
-            assert answer_accuracy(a.answer, q["answers"]), (q["id"], a.answer)
+        # seed-09 "What does Venezuela swap oil shipments for?" → "jet fuel and gold": the scorer chooses "jet
+        # fuel", the answer shows the list it stands in (qa/answer/shown.py)
+        assert answer_accuracy(a.answer, q["answers"]), (q["id"], a.answer)
         for c in a.citations:
             assert index.articles[c.doc_id].text[c.start : c.end] == c.quote
     club = ask("Who described the 'Club of Other'?", index)

@@ -13,6 +13,7 @@ from qa.answer.evidence import sentence_scorer
 from qa.answer.features import Candidate
 from qa.answer.reading import Reading, read
 from qa.answer.scorer import SCORER_FILE, Scorer, default_scorer
+from qa.answer.shown import as_named, shown_answer
 from qa.answer.types import reading_mask
 from qa.index.loaded import Index
 from qa.records import Answer, Citation
@@ -31,12 +32,6 @@ _SAID_WHAT = re.compile(
     re.IGNORECASE,
 )
 CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
-_NAME_TAIL = re.compile(r"( & [A-Z](?:[\w’'-]*\w)?)|(['’]s)(?!\w)")  # what may complete a name: see as_named
-_AFTER_S = re.compile(r"['’]s(?!\w)\s*(?:([A-Za-z]+)|[^\w\s]|$)")  # the word after the "'s", if any
-# Words that follow a noun phrase, not begin one: after "Wendy's" they show the "'s" is the name's own.
-_AFTER_NAME = frozenset(
-    "and or but is was are were has had have said says will would in at on to for with from of by as".split()
-)
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
 
@@ -82,39 +77,16 @@ def ranked_scores(r: Reading, scorer: Scorer) -> np.ndarray:
 
 
 def _short(index: Index, r: Reading, scores: np.ndarray) -> tuple[str, tuple[Citation, ...]]:
-    """The best candidate (and for "which two …" the second, when it scores nearly as well) with citations."""
+    """The best candidate as its article writes it (qa/answer/shown.py; for "which two …", when it is not
+    written in a list, the second too if it scores nearly as well), with citations."""
     order = np.argsort(-scores, kind="stable")
     top = r.candidates[order[0]]
-    text, cites = as_named(index, top), _citations(index, r, top)
-    if r.info.plural and len(order) > 1 and scores[order[1]] >= scores[order[0]] - PLURAL_GAP:
+    (text, listed), cites = shown_answer(index, r, top), _citations(index, r, top)
+    if r.info.plural and not listed and len(order) > 1 and scores[order[1]] >= scores[order[0]] - PLURAL_GAP:
         second = r.candidates[order[1]]
         text = f"{text} and {as_named(index, second)}"
         cites += tuple(c for c in _citations(index, r, second)[:1] if c not in cites)
     return text, cites
-
-
-def as_named(index: Index, c: Candidate) -> str:
-    """The candidate as its article names it, when the article never writes it without what follows it
-    here: "Wendy" → "Wendy's", "McDonald" → "McDonald's" (and at least once not as a possessive: "at
-    Wendy's.", "Wendy's said"), "Bed Bath" → "Bed Bath & Beyond". Still the article's own words, right
-    after the candidate's: `text[start:end]` of the shown answer is the article's."""
-    if not c.in_text or c.derived or not c.text[:1].isupper():
-        return c.text
-    article = index.articles[c.doc_id].text
-    tail = _NAME_TAIL.match(article, c.end)
-    if tail is None:  # most answers: no "'s" or "&" right after, and no need to look through the article
-        return c.text
-    after = [
-        article[m.end() : m.end() + 40] for m in re.finditer(rf"(?<![\w’'-]){re.escape(c.text)}(?![\w-])", article)
-    ]
-    if not after:
-        return c.text
-    if tail.group(1):
-        named = all(a.startswith(tail.group(1)) for a in after)  # " & Beyond" every time
-    else:
-        rest = [_AFTER_S.match(a) for a in after]
-        named = all(rest) and any(not m.group(1) or m.group(1).lower() in _AFTER_NAME for m in rest)
-    return article[c.start : tail.end()] if named else c.text
 
 
 def _citations(index: Index, r: Reading, top: Candidate) -> tuple[Citation, ...]:
