@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -137,12 +138,12 @@ EXAMPLE = "Who described the 'Club of Other'?"
 def clean_question(
     question: str, max_tokens: int | None = None, tokenizer: str = "cl100k_base"
 ) -> tuple[str, tuple[str, ...]]:
-    """The question with control and direction-override characters and broken surrogates removed, and
-    cut to `max_tokens` tokens (the embedding model's window) with a notice saying so."""
+    """The question with control and direction-override characters and broken surrogates removed, in
+    Unicode NFC (as articles are stored: qa/ingest/readers.py `clean`), and cut to `max_tokens` tokens (the embedding model's window) with a notice saying so."""
     if not isinstance(question, str):
         raise QAError(f"the question must be text, not {type(question).__name__}")
     q = question.encode("utf-8", "replace").decode("utf-8")
-    q = " ".join(_UNPRINTABLE.sub(" ", q).split())
+    q = unicodedata.normalize("NFC", " ".join(_UNPRINTABLE.sub(" ", q).split()))  # "é" as the articles write it
     if not q:
         raise QAError(f'Empty question: ask a question about the news, e.g. "{EXAMPLE}"')
     if not re.search(r"[^\W_]", q):
