@@ -186,50 +186,6 @@ def test_what_someone_said_is_not_a_fragment(fixture_index):
 
 
 @pytest.mark.model
-def test_a_name_the_article_writes_with_its_s_is_answered_with_it(tmp_path):
-    from qa.api import build_index
-    from qa.index.loaded import load_index
-
-    article = {
-        "id": "bakery",
-        "title": "Bakery chain opens its first store outside Norwick",
-        "published": "2025-05-08",
-        "text": "Pellam's opened its first bakery outside Norwick on Saturday, the chain said. Pellam's, founded "
-        "in 1987, sells rye bread and pastries. Shoppers lined up at Pellam's before dawn.",
-    }
-    (tmp_path / "bakery.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
-    build_index([tmp_path / "bakery.jsonl"], tmp_path / "index", Settings(), progress=False)
-    a = ask_fixture(load_index(tmp_path / "index"), "Which bakery chain opened its first store outside Norwick?")
-    assert (a.answer_kind, a.answer) == ("short", "Pellam's")  # before: "Pellam", a piece of the name
-
-
-@pytest.mark.parametrize(
-    "text,name,shown",
-    [
-        ("Wendy's said sales rose. Shoppers at Wendy's liked the new burger.", "Wendy", "Wendy's"),
-        ("People with Alzheimer's.\nAlzheimer's disease is common.", "Alzheimer", "Alzheimer's"),
-        ("Wendy's new burger is spicy. Wendy's menu grows.", "Wendy", "Wendy"),  # only ever possessive
-        ("Trump's plan failed. Trump said so.", "Trump", "Trump"),  # also written alone
-        ("Bed Bath & Beyond fell. Bed Bath & Beyond said so.", "Bed Bath", "Bed Bath & Beyond"),
-        ("Shoppers left Bed Bath & Beyond. Bed Bath & Beyond said so.", "Bed Bath", "Bed Bath & Beyond"),
-        ("Abercrombie & Fitch rose. Abercrombie said so.", "Abercrombie", "Abercrombie"),
-    ],
-)
-def test_an_answer_is_shown_as_its_article_names_it(text, name, shown):
-    from types import SimpleNamespace
-
-    from qa.answer.features import Candidate
-    from qa.answer.shown import as_named
-
-    index = SimpleNamespace(articles={"d": SimpleNamespace(text=text)})
-    at = text.index(name)
-    assert as_named(index, Candidate(name, name.lower(), "d", at, at + len(name), "ORG", 0)) == shown
-    assert text[at : at + len(shown)] == shown  # the article's own words, where the candidate stands
-    derived = Candidate(name, name.lower(), "d", at, at + len(name), "ORG", 0, derived=True)
-    assert as_named(index, derived) == name
-
-
-@pytest.mark.model
 def test_questions_the_fixtures_do_not_answer_are_refused(fixture_index):
     for q in ("What is the capital of Australia?", "Who won the 2018 World Cup final in Moscow?"):
         a = ask_fixture(fixture_index, q)

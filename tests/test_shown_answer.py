@@ -1,7 +1,7 @@
 """What a short answer shows (qa/answer/shown.py): the chosen candidate completed as its article writes it
-where it stands — the whole list when the question asks for several things, the state or country after a
-city — always one slice of the article that holds the candidate. New sentences written for these tests;
-spaCy parses them (no embedding model)."""
+where it stands — a name with its "'s" or "& …", the whole list when the question asks for several things,
+the state or country after a city — always one slice of the article that holds the candidate. New
+sentences written for these tests; spaCy parses them, and the last tests ask through the real model."""
 
 from types import SimpleNamespace
 
@@ -9,7 +9,7 @@ import pytest
 
 from qa.answer.features import Candidate
 from qa.answer.question import analyse
-from qa.answer.shown import as_listed, shown_answer, with_region
+from qa.answer.shown import as_listed, as_named, shown_answer, with_region
 
 
 def _shown(text: str, question: str, word: str, kind: str = "NP"):
@@ -165,26 +165,67 @@ def test_a_derived_candidate_or_one_from_a_headline_is_shown_as_it_is():
     assert with_region(index, reading, derived) == "coal"
 
 
-@pytest.mark.model
-def test_an_open_what_question_is_answered_with_the_whole_list_through_the_real_pipeline(tmp_path):
+@pytest.mark.parametrize(
+    "text,name,shown",
+    [
+        ("Wendy's said sales rose. Shoppers at Wendy's liked the new burger.", "Wendy", "Wendy's"),
+        ("People with Alzheimer's.\nAlzheimer's disease is common.", "Alzheimer", "Alzheimer's"),
+        ("Wendy's new burger is spicy. Wendy's menu grows.", "Wendy", "Wendy"),  # only ever possessive
+        ("Trump's plan failed. Trump said so.", "Trump", "Trump"),  # also written alone
+        ("Bed Bath & Beyond fell. Bed Bath & Beyond said so.", "Bed Bath", "Bed Bath & Beyond"),
+        ("Shoppers left Bed Bath & Beyond. Bed Bath & Beyond said so.", "Bed Bath", "Bed Bath & Beyond"),
+        ("Abercrombie & Fitch rose. Abercrombie said so.", "Abercrombie", "Abercrombie"),
+    ],
+)
+def test_a_name_is_shown_as_its_article_names_it(text, name, shown):
+    index = SimpleNamespace(articles={"d": SimpleNamespace(text=text)})
+    at = text.index(name)
+    assert as_named(index, Candidate(name, name.lower(), "d", at, at + len(name), "ORG", 0)) == shown
+    assert text[at : at + len(shown)] == shown  # the article's own words, where the candidate stands
+    derived = Candidate(name, name.lower(), "d", at, at + len(name), "ORG", 0, derived=True)
+    assert as_named(index, derived) == name
+
+
+def _ask_one_article(tmp_path, title: str, text: str, question: str):
+    """ask() on an index of one article (the real model), its citations checked exact."""
     import json
 
     from qa.api import ask, build_index
     from qa.index.loaded import load_index
     from qa.settings import Settings
 
-    article = {
-        "id": "port",
-        "title": "Norwick port strikes a barter deal",
-        "published": "2025-05-08",
-        "text": "Norwick is the region's busiest port and, officials say, it keeps the town afloat by swapping grain "
-        "shipments for machine parts and coal. The deal with Kettle Bay runs for two years.",
-    }
-    (tmp_path / "port.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
-    build_index([tmp_path / "port.jsonl"], tmp_path / "index", Settings(), progress=False)
+    article = {"id": "one", "title": title, "published": "2025-05-08", "text": text}
+    if not (tmp_path / "index").exists():
+        (tmp_path / "one.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
+        build_index([tmp_path / "one.jsonl"], tmp_path / "index", Settings(), progress=False)
     index = load_index(tmp_path / "index")
+    a = ask(question, index, as_of="2025-05-09")
+    for c in a.citations:
+        assert index.articles[c.doc_id].text[c.start : c.end] == c.quote
+    return a
+
+
+@pytest.mark.model
+def test_a_name_the_article_writes_with_its_s_is_answered_with_it(tmp_path):
+    a = _ask_one_article(
+        tmp_path,
+        "Bakery chain opens its first store outside Norwick",
+        "Pellam's opened its first bakery outside Norwick on Saturday, the chain said. Pellam's, founded "
+        "in 1987, sells rye bread and pastries. Shoppers lined up at Pellam's before dawn.",
+        "Which bakery chain opened its first store outside Norwick?",
+    )
+    assert (a.answer_kind, a.answer) == ("short", "Pellam's")  # before: "Pellam", a piece of the name
+
+
+@pytest.mark.model
+def test_an_open_what_question_is_answered_with_the_whole_list_through_the_real_pipeline(tmp_path):
     for question in ("What does Norwick swap grain shipments for?", "Which goods does Norwick receive for grain?"):
-        a = ask(question, index, as_of="2025-05-09")
+        a = _ask_one_article(
+            tmp_path,
+            "Norwick port strikes a barter deal",
+            "Norwick is the region's busiest port and, officials say, it keeps the town afloat by swapping grain "
+            "shipments for machine parts and coal. The deal with Kettle Bay runs for two years.",
+            question,
+        )
         assert (a.answer_kind, a.answer) == ("short", "machine parts and coal")  # before: "machine parts"
-        c = a.citations[0]
-        assert index.articles[c.doc_id].text[c.start : c.end] == c.quote and a.answer in c.quote
+        assert a.answer in a.citations[0].quote
