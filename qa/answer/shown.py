@@ -24,10 +24,10 @@ _AFTER_NAME = frozenset(
 # ", Florida", ", Greece", ", D.C.", ", PA": a state or country written after a place, up to a word's end.
 _REGION = re.compile(r",[ \t]+([A-Z][\w.]*(?:[ \t]+[A-Z][\w.]*){0,2}?)(?=[\s,;:)!?'’\"”]|\.(?:\s|$)|$)")
 _POSTAL = re.compile(r"[A-Z]\.?[A-Z]\.?")  # "PA", "DC", "D.C."
-_LISTED_NEAR = re.compile(r"^\s*(?:,|and\b|or\b|&)|(?:,|\band|\bor|&)\s*$")  # a list may go on here
+_LISTED_NEAR = re.compile(r"^\s*(?:,|and\b|&)|(?:,|\band|&)\s*$")  # a list may go on here
 _SEVERAL = re.compile(r"\b(?:what|which)\s+(?:two|three|four|five|both|several)\b", re.IGNORECASE)
 _NOUNS = frozenset({"NOUN", "PROPN", "NUM"})
-_JOINERS = frozenset({"and", "or", "&"})
+_JOINERS = frozenset({"and", "&"})  # not "or": alternatives ("Alabama, Utah or Nevada") are not all the answer
 _JOINED = re.compile(r"\s(?:and|or|&)\s|,\s")  # a candidate that already lists things
 MAX_LIST_WORDS = 10
 
@@ -105,7 +105,7 @@ def wants_several(r: Reading) -> bool:
 
 def as_listed(index: Index, r: Reading, c: Candidate) -> str | None:
     """The list of things the candidate is one of in its sentence, as written ("jet fuel and gold"),
-    when the question wants several: nouns joined by "and"/"or" (spaCy's conjuncts), all names or all
+    when the question wants several: nouns joined by "and" (spaCy's conjuncts; not "or"), all names or all
     common nouns, no verb between them, none of the others named by the question. None otherwise."""
     if not c.in_text or c.derived or not r.contexts or _JOINED.search(c.text):
         return None
