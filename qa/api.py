@@ -139,7 +139,8 @@ def clean_question(
     question: str, max_tokens: int | None = None, tokenizer: str = "cl100k_base"
 ) -> tuple[str, tuple[str, ...]]:
     """The question with control and direction-override characters and broken surrogates removed, in
-    Unicode NFC (as articles are stored: qa/ingest/readers.py `clean`), and cut to `max_tokens` tokens (the embedding model's window) with a notice saying so."""
+    Unicode NFC (as articles are stored: qa/ingest/readers.py `composed`), and cut to `max_tokens` tokens
+    (the embedding model's window) with a notice saying so."""
     if not isinstance(question, str):
         raise QAError(f"the question must be text, not {type(question).__name__}")
     q = question.encode("utf-8", "replace").decode("utf-8")

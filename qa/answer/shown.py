@@ -24,6 +24,7 @@ _AFTER_NAME = frozenset(
 # ", Florida", ", Greece", ", D.C.", ", PA": a state or country written after a place, up to a word's end.
 _REGION = re.compile(r",[ \t]+([A-Z][\w.]*(?:[ \t]+[A-Z][\w.]*){0,2}?)(?=[\s,;:)!?'’\"”]|\.(?:\s|$)|$)")
 _POSTAL = re.compile(r"[A-Z]\.?[A-Z]\.?")  # "PA", "DC", "D.C."
+_REGIONS = COUNTRIES | US_STATES
 _LISTED_NEAR = re.compile(r"^\s*(?:,|and\b|&)|(?:,|\band|&)\s*$")  # a list may go on here
 _SEVERAL = re.compile(r"\b(?:what|which)\s+(?:two|three|four|five|both|several)\b", re.IGNORECASE)
 _NOUNS = frozenset({"NOUN", "PROPN", "NUM"})
@@ -79,7 +80,7 @@ def with_region(index: Index, r: Reading, c: Candidate) -> str:
     if _POSTAL.fullmatch(region):
         known = True  # "Washington, D.C.", "Philadelphia, PA"
     else:  # "Oregon, Washington" lists two states: only a place that is not one itself takes a region
-        known = region.lower() in COUNTRIES | US_STATES and not is_known_place(c.text)
+        known = region.lower() in _REGIONS and not is_known_place(c.text)
     if not known:
         return c.text
     return article[c.start : m.start(1) + len(region)]
@@ -110,11 +111,11 @@ def as_listed(index: Index, r: Reading, c: Candidate) -> str | None:
     if not c.in_text or c.derived or not r.contexts or _JOINED.search(c.text):
         return None
     ctx = r.contexts[c.context]
-    article = index.articles[c.doc_id].text
-    near = article[max(0, c.start - 5) : c.start] + "|" + article[c.end : c.end + 5]
     if ctx.is_title or not (ctx.start <= c.start and c.end <= ctx.end):
         return None
-    if not any(_LISTED_NEAR.search(part) for part in near.split("|")) or not wants_several(r):
+    article = index.articles[c.doc_id].text
+    before, after = article[max(0, c.start - 5) : c.start], article[c.end : c.end + 5]
+    if not (_LISTED_NEAR.search(before) or _LISTED_NEAR.search(after)) or not wants_several(r):
         return None
     doc = parsed([ctx], index.parses)[1]
     span = doc.char_span(c.start - ctx.start, c.end - ctx.start, alignment_mode="expand")
@@ -133,15 +134,15 @@ def as_listed(index: Index, r: Reading, c: Candidate) -> str | None:
     asked = set(terms(r.question))
     if any(set(terms(t.text)) & asked for t in items if not (span.start <= t.i < span.end)):
         return None
-    start = min(c.start - ctx.start, _first_word(first).idx)
+    opening = _first_word(first)
+    start = min(c.start - ctx.start, opening.idx)
     last = items[-1].right_edge
     while last.is_punct and last.i > items[-1].i:  # "San Francisco," ends at "Francisco"
         last = doc[last.i - 1]
     end = last.idx + len(last.text)
-    words = doc.text[start:end]
-    if any(t.pos_ in ("VERB", "AUX") for t in doc[_first_word(first).i : last.i + 1]):
+    if any(t.pos_ in ("VERB", "AUX") for t in doc[opening.i : last.i + 1]):
         return None
-    if len(words.split()) > MAX_LIST_WORDS or c.start - ctx.start < start:
+    if len(doc.text[start:end].split()) > MAX_LIST_WORDS:
         return None
     return article[ctx.start + start : ctx.start + end]
 
