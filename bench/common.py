@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("QA_SHARED") or ROOT.parent / "shared")  # as the tests find it (tests/conftest.py)
 RTQA = SHARED / "datasets" / "realtimeqa-dev"
 RTQA_INDEX = ROOT / "bench" / "results" / "rtqa-index"  # built on first use (git-ignored)
 

@@ -333,3 +333,11 @@ def test_python_m_qa_eval_on_the_seed_questions(tmp_path):
     assert all(0 <= data[k] <= 1 for k in summary.METRICS if not k.endswith("_ms") and k not in none_ok)
     assert data["abstain_precision"] is None or 0 <= data["abstain_precision"] <= 1
     assert report.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_the_benchmarks_find_the_shared_data_where_qa_shared_says(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    code = "import bench.common as c; print(c.SHARED); print(c.RTQA)"
+    env = {**os.environ, "QA_SHARED": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(tmp_path), str(tmp_path / "datasets" / "realtimeqa-dev")]
