@@ -193,19 +193,24 @@ def test_a_name_is_shown_as_its_article_names_it(text, name, shown):
     assert as_named(index, derived) == name
 
 
-def _ask_one_article(tmp_path, title: str, text: str, question: str):
-    """ask() on an index of one article (the real model), its citations checked exact."""
+def _one_article_index(tmp_path, title: str, text: str):
+    """An index of one article, embedded by the real model."""
     import json
 
-    from qa.api import ask, build_index
+    from qa.api import build_index
     from qa.index.loaded import load_index
     from qa.settings import Settings
 
     article = {"id": "one", "title": title, "published": "2025-05-08", "text": text}
-    if not (tmp_path / "index").exists():
-        (tmp_path / "one.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
-        build_index([tmp_path / "one.jsonl"], tmp_path / "index", Settings(), progress=False)
-    index = load_index(tmp_path / "index")
+    (tmp_path / "one.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
+    build_index([tmp_path / "one.jsonl"], tmp_path / "index", Settings(), progress=False)
+    return load_index(tmp_path / "index")
+
+
+def _ask(index, question: str):
+    """ask() as of the day after the article, its citations checked exact."""
+    from qa.api import ask
+
     a = ask(question, index, as_of="2025-05-09")
     for c in a.citations:
         assert index.articles[c.doc_id].text[c.start : c.end] == c.quote
@@ -214,25 +219,25 @@ def _ask_one_article(tmp_path, title: str, text: str, question: str):
 
 @pytest.mark.model
 def test_a_name_the_article_writes_with_its_s_is_answered_with_it(tmp_path):
-    a = _ask_one_article(
+    index = _one_article_index(
         tmp_path,
         "Bakery chain opens its first store outside Norwick",
         "Pellam's opened its first bakery outside Norwick on Saturday, the chain said. Pellam's, founded "
         "in 1987, sells rye bread and pastries. Shoppers lined up at Pellam's before dawn.",
-        "Which bakery chain opened its first store outside Norwick?",
     )
+    a = _ask(index, "Which bakery chain opened its first store outside Norwick?")
     assert (a.answer_kind, a.answer) == ("short", "Pellam's")  # before: "Pellam", a piece of the name
 
 
 @pytest.mark.model
 def test_an_open_what_question_is_answered_with_the_whole_list_through_the_real_pipeline(tmp_path):
+    index = _one_article_index(
+        tmp_path,
+        "Norwick port strikes a barter deal",
+        "Norwick is the region's busiest port and, officials say, it keeps the town afloat by swapping grain "
+        "shipments for machine parts and coal. The deal with Kettle Bay runs for two years.",
+    )
     for question in ("What does Norwick swap grain shipments for?", "Which goods does Norwick receive for grain?"):
-        a = _ask_one_article(
-            tmp_path,
-            "Norwick port strikes a barter deal",
-            "Norwick is the region's busiest port and, officials say, it keeps the town afloat by swapping grain "
-            "shipments for machine parts and coal. The deal with Kettle Bay runs for two years.",
-            question,
-        )
+        a = _ask(index, question)
         assert (a.answer_kind, a.answer) == ("short", "machine parts and coal")  # before: "machine parts"
         assert a.answer in a.citations[0].quote
