@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from qa.answer.asked import asked_mask
 from qa.answer.citations import cite_span
 from qa.answer.evidence import sentence_scorer
 from qa.answer.features import Candidate
@@ -46,7 +47,7 @@ def answer_question(
     scorer = scorer or default_scorer(settings.scorer or str(SCORER_FILE))
     r = read(index, question, settings, as_of, allowed)
     passages = collapse_passages(index, r.ranked, settings.top_k)
-    scores = ranked_scores(r, scorer)
+    scores = ranked_scores(index, r, scorer)
     p_answerable = scorer.p_answerable(r.question_features, scores[np.isfinite(scores)])
     kind = r.info.answer_type
     if not r.evidence or p_answerable < scorer.abstain_below:
@@ -68,12 +69,15 @@ def _short_form_fits(r: Reading, scores: np.ndarray) -> bool:
     return bool({m.kind for m in r.mentions[int(np.argmax(scores))]} & CONTENT_KINDS)
 
 
-def ranked_scores(r: Reading, scorer: Scorer) -> np.ndarray:
-    """The scorer's score of each candidate; -inf for a candidate whose kind may not answer the question."""
+def ranked_scores(index: Index, r: Reading, scorer: Scorer) -> np.ndarray:
+    """The scorer's score of each candidate; -inf for a candidate whose kind may not answer the question
+    (types.py), or that something else answers better by what the question asks (asked.py)."""
     scores = scorer.score(r.features) if r.candidates else np.zeros(0)
+    if not len(scores):
+        return scores
     never = scorer.never.get(r.info.answer_type, frozenset())
-    ok = np.array(reading_mask(r, never), dtype=bool)
-    return np.where(ok, scores, -np.inf) if len(scores) else scores
+    ok = np.array(asked_mask(index, r, reading_mask(r, never), scores), dtype=bool)
+    return np.where(ok, scores, -np.inf)
 
 
 def _short(index: Index, r: Reading, scores: np.ndarray) -> tuple[str, tuple[Citation, ...]]:

@@ -1,0 +1,181 @@
+"""What the question asks for, checked when answering, after the type discipline of types.py: three
+rules from the question's grammar that keep the scorer's best candidate only when nothing fits better.
+
+- "How large / big / far … ?" asks for an amount: only amounts, sums, counts and shares may answer
+  ("$1 billion", not "U.S. sanctions").
+- "Which fund / department / university …": a name the asked noun heads ("U.S. Department of Justice",
+  "University of Georgia") answers before a name of another sort ("Iran"), when it stands in a passage
+  about as good as the best. Places are left out: "Palmetto State" is no answer to "which state".
+- "What does Iran provide …": when the question's verb has a subject of its own, a candidate in the
+  same role of the same verb whose subject is the question's ("Iran provides gasoline and additives")
+  answers before one whose subject is another ("the UAE provides cash"), in a passage about as good.
+
+Unlike types.py these rules are not applied to the training examples (qa/learn reads the candidates
+through types.reading_mask only): they were measured on the training questions end to end instead,
+where they change a handful of answers either way, and they settle questions of forms those
+questions rarely have ("how large" never occurs in them).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from qa.answer.candidates import _verb_stems as verb_stems  # the slot's own reading of a verb
+from qa.answer.candidates import parsed, question_slot
+from qa.answer.types import DEFINED_SHARE, NAMED
+from qa.text.terms import terms
+
+AMOUNTS = frozenset({"MONEY", "QUANTITY", "CARDINAL", "PERCENT"})
+_SIZE = re.compile(
+    r"\bhow (?:large|big|small|huge|high|low|tall|far|deep|wide|heavy|fast|expensive|costly)\b", re.IGNORECASE
+)
+PLACE_NOUNS = frozenset("state city country county nation province region town village island territory".split())
+_WH = frozenset({"what", "which", "who", "whom", "whose"})
+_SUBJECTS = ("nsubj", "nsubjpass")
+_NAMED_TYPES = frozenset({"person", "organization", "place", "nationality"})
+
+
+def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
+    """`ok` (the candidates types.py allows) narrowed by the three rules of this module; `scores`: the
+    scorer's score of each candidate."""
+    if not any(ok):
+        return ok
+    if _SIZE.search(r.question):
+        ok = [o and any(m.kind in AMOUNTS for m in ms) for o, ms in zip(ok, r.mentions, strict=True)]
+    ok = _named(r, ok)
+    return _same_subject(index, r, ok, scores)
+
+
+def _evidence(r) -> list[float]:
+    return [max(r.contexts[m.context].evidence.score for m in ms) for ms in r.mentions]
+
+
+def named_by(text: str, noun: str, question: str) -> bool:
+    """Whether the asked noun heads the name: its last word ("Louisiana State University") or the word
+    before its "of" ("Department of Justice"), capitalised; not a name the question itself gives."""
+    if len(text.split()) < 2 or text.lower() in question.lower():
+        return False
+    return any(w.lower() == noun and w[:1].isupper() for w in _heads(text))
+
+
+@lru_cache(maxsize=64)
+def _question_doc(question: str):
+    """The question's parse, once for both rules that read it."""
+    return parsed([], None, question)[0]
+
+
+def _heads(text: str) -> list[str]:
+    """The words that may head a name: the last, and each one before an "of"."""
+    words = text.split()
+    return [words[-1], *(words[i - 1] for i, w in enumerate(words) if w == "of" and i > 0)]
+
+
+def asked_head(question: str, wh: str) -> str:
+    """The noun the question's "which"/"what" determines, by its parse ("justice" in "Which Supreme
+    Court justice …", "club" in "Which Premier League football club …", "university" in "Which
+    university's football team …"); "" when there is none."""
+    if wh not in ("what", "which"):
+        return ""
+    for t in _question_doc(question):
+        if t.lower_ == wh and t.dep_ == "det" and t.head.pos_ == "NOUN":
+            owner = [c for c in t.head.children if c.dep_ == "poss" and c.i == t.i + 1]
+            return (owner[0] if owner else t.head).lower_  # "which university's team": the university
+    return ""
+
+
+def _named(r, ok: list[bool]) -> list[bool]:
+    info = r.info
+    nouns = set(re.findall(r"\b[a-z]+\b", r.question))  # the asked noun is written in lower case
+    maybe = any(
+        o and len(c.text.split()) > 1 and any(h[:1].isupper() and h.lower() in nouns for h in _heads(c.text))
+        for o, c in zip(ok, r.candidates, strict=True)
+    )
+    if info.wh not in ("what", "which") or not maybe:  # no name headed by a word of the question: no parse
+        return ok
+    noun = asked_head(r.question, info.wh)
+    if not noun or noun in PLACE_NOUNS:
+        return ok
+    ev = _evidence(r)
+    best = max((e for o, e in zip(ok, ev, strict=True) if o), default=0.0)
+    named = [
+        o and e >= DEFINED_SHARE * best and named_by(c.text, noun, r.question)
+        for o, e, c in zip(ok, ev, r.candidates, strict=True)
+    ]
+    if not any(named):
+        return ok
+    defined = [any(m.defined for m in ms) for ms in r.mentions]
+    return [o and (n or d) for o, n, d in zip(ok, named, defined, strict=True)]
+
+
+def question_subject(question: str) -> tuple[tuple | None, set[str]]:
+    """The question's slot (candidates.question_slot) and the terms of its verb's own subject: {"iran"}
+    for "What does Iran provide …"; an empty set when the subject is what is asked ("Which airline was
+    rocked …") or there is none."""
+    doc = _question_doc(question)
+    slot = question_slot(question, doc)
+    if slot is None or slot[0] == "subj":
+        return slot, set()
+    for t in doc:
+        if t.pos_ in ("VERB", "AUX") and verb_stems(t) & slot[2]:
+            subj = [c for c in t.children if c.dep_ in _SUBJECTS]
+            if any(x.lower_ in _WH for s in subj for x in s.subtree):
+                return slot, set()
+            words = {w for s in subj for w in terms(" ".join(x.text for x in s.subtree))}
+            if words:
+                return slot, words
+    return slot, set()
+
+
+def _agreement(index, r, ms, slot, subject: set[str]) -> float:
+    """The largest share of the question's subject terms in the subject of the verb a mention fills the
+    question's slot of (0 when none does)."""
+    best = 0.0
+    for m in ms:
+        if m.slot < 1.0 or not m.in_text:
+            continue
+        ctx = r.contexts[m.context]
+        if ctx.is_title or not (ctx.start <= m.start and m.end <= ctx.end):
+            continue
+        doc = parsed([ctx], index.parses)[1]
+        span = doc.char_span(m.start - ctx.start, m.end - ctx.start, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        root = span.root
+        verb = root.head.head if slot[0] == "pobj" else root.head
+        if verb.pos_ not in ("VERB", "AUX"):
+            verb = verb.head
+        subj = [c for c in verb.children if c.dep_ in _SUBJECTS]
+        if not subj and verb.dep_ in ("conj", "xcomp", "advcl"):  # "… and provides cash": the first verb's
+            subj = [c for c in verb.head.children if c.dep_ in _SUBJECTS]
+        words = {w for s in subj for w in terms(" ".join(t.text for t in s.subtree))}
+        best = max(best, len(words & subject) / len(subject))
+    return best
+
+
+def _same_subject(index, r, ok: list[bool], scores) -> list[bool]:
+    """When the best allowed candidate's verb has another subject than the question's, only the slot's
+    fillers whose subject is the question's, in a passage at least DEFINED_SHARE as good, may answer."""
+    named = r.info.answer_type in _NAMED_TYPES  # "Who did the party choose …": a name, not "nominee for president"
+    fillers = [
+        i
+        for i, o in enumerate(ok)
+        if o
+        and any(m.slot >= 1.0 for m in r.mentions[i])
+        and (not named or any(m.kind in NAMED for m in r.mentions[i]))
+    ]
+    if not fillers:
+        return ok
+    slot, subject = question_subject(r.question)
+    if not subject:
+        return ok
+    top = max((i for i, o in enumerate(ok) if o), key=lambda i: scores[i])
+    if _agreement(index, r, r.mentions[top], slot, subject) >= 1.0:
+        return ok
+    ev = _evidence(r)
+    agree = {
+        i
+        for i in fillers
+        if ev[i] >= DEFINED_SHARE * ev[top] and _agreement(index, r, r.mentions[i], slot, subject) >= 1.0
+    }
+    return [o and i in agree for i, o in enumerate(ok)] if agree else ok

@@ -1,0 +1,135 @@
+"""qa/answer/asked.py: amounts for "how large", names the asked noun heads, and the subject of the
+question's verb — on their own, on new sentences through the real model, and on the seed articles
+with questions other than seed-dev's (each of these was answered wrongly before the rules)."""
+
+import json
+
+import pytest
+
+from qa.answer.asked import asked_head, named_by, question_subject
+from qa.settings import Settings
+
+
+@pytest.mark.parametrize(
+    "text,noun,named",
+    [
+        ("U.S. Department of Justice", "department", True),  # the word before "of"
+        ("Louisiana State University", "university", True),  # the last word
+        ("University of Georgia", "university", True),
+        ("Harvard", "university", False),  # one word: nothing says what it is
+        ("the vaccine", "vaccine", False),  # not a name
+        ("wildly popular South Korean show", "show", False),  # a description: the noun is not capitalised
+        ("United States", "state", False),  # "States" is not "state"
+        ("Spirit Airlines", "airline", False),
+    ],
+)
+def test_a_name_is_headed_by_the_asked_noun_by_its_last_word_or_the_word_before_of(text, noun, named):
+    assert named_by(text, noun, "Which one?") is named
+
+
+def test_a_name_the_question_gives_does_not_answer_it():
+    question = "Which airlines agreed to buy Spirit Airlines?"
+    assert not named_by("Spirit Airlines", "airlines", question)
+    assert named_by("Frontier Airlines", "airlines", question)
+
+
+def test_the_asked_noun_is_the_head_the_question_word_determines():
+    assert asked_head("Which Supreme Court justice is facing criticism?", "which") == "justice"
+    assert asked_head("Which Premier League football club unveiled plans for a stadium?", "which") == "club"
+    assert asked_head("Which university’s football team declined the invitation?", "which") == "university"
+    assert asked_head("Who spoke to the minister?", "who") == ""
+
+
+@pytest.mark.parametrize(
+    "question,subject",
+    [
+        ("What does Iran provide for gold, according to Borges?", {"iran"}),
+        ("What has the Maduro regime become?", {"maduro", "regim"}),
+        ("Which airline was rocked by deadly turbulence this week?", set()),  # the subject is what is asked
+        ("Who spoke to Guaido earlier this month?", set()),  # likewise: the slot is the subject
+    ],
+)
+def test_the_subject_of_the_questions_verb(question, subject):
+    assert question_subject(question)[1] == subject
+
+
+# ---------------------------------------------------------------- through the real model
+
+ARTICLES = [
+    {
+        "id": "trade",
+        "title": "Valley towns trade what they grow",
+        "published": "2025-03-02",
+        "text": "The river towns of the Orrin valley have traded with each other for a century.\n\n"
+        "Norland sells grain to the mills of the valley, and Estmark sells timber to its boatyards, "
+        "the chamber of commerce said in its yearly report.",
+    }
+]
+
+
+@pytest.fixture(scope="module")
+def trade_index(tmp_path_factory):
+    from qa.api import build_index
+    from qa.index.loaded import load_index
+
+    folder = tmp_path_factory.mktemp("asked")
+    path = folder / "articles.jsonl"
+    path.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    build_index([path], folder / "index", Settings(), progress=False)
+    return load_index(folder / "index")
+
+
+def _ask(index, question: str):
+    from qa.api import ask
+
+    a = ask(question, index, as_of="2025-03-03")
+    assert a.answer_kind == "short", (a.answer_kind, a.answer)
+    for c in a.citations:
+        assert index.articles[c.doc_id].text[c.start : c.end] == c.quote
+    return a.answer
+
+
+@pytest.mark.model
+def test_each_town_gets_what_its_own_verb_says_it_sells(trade_index):
+    assert _ask(trade_index, "What does Estmark sell, according to the chamber of commerce?") == "timber"
+    assert _ask(trade_index, "What does Norland sell, according to the chamber of commerce?") == "grain"
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory, corpus_dir):
+    from qa.api import build_index
+    from qa.index.loaded import load_index
+
+    folder = tmp_path_factory.mktemp("asked-seed") / "index"
+    build_index([corpus_dir], folder, Settings(), progress=False)
+    return load_index(folder)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("What does Iran provide for gold, according to Borges?", "gasoline and additives"),  # not the UAE's cash
+        ("According to Borges, what does the UAE provide?", "cash"),
+        ("Which department has been seizing oil from Iranian tankers bound for Venezuela?", "Department of Justice"),
+        (
+            "Which fund will distribute the proceeds to victims of terrorism?",
+            "Victims of State Sponsored Terrorism Fund",
+        ),
+        ("How large was the global scheme using illicit Iranian-owned funds?", "$1 billion"),  # an amount
+    ],
+)
+def test_other_questions_about_the_seed_articles(seed_index, question, expected):
+    assert expected in _ask(seed_index, question)
+
+
+def test_the_extra_seed_questions_are_answered_by_the_seed_articles_as_written(corpus_dir):
+    """bench/data/seed-more.jsonl (questions other than seed-dev's, written to find mistakes): each has an
+    answer the seed articles write word for word."""
+    from qa.settings import ROOT
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    rows = [json.loads(line) for line in (ROOT / "bench" / "data" / "seed-more.jsonl").read_text().splitlines()]
+    assert len(rows) == len({r["id"] for r in rows}) >= 30
+    for r in rows:
+        assert any(a in t for a in r["answers"] for t in texts), r["id"]
