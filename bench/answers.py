@@ -27,7 +27,8 @@ TRAIN = SHARED / "datasets" / "realtimeqa-train"
 SETS = {  # name: (questions, corpus)
     "realtimeqa-dev": (RTQA / "questions.jsonl", RTQA / "corpus.jsonl"),
     "seed-dev": (SHARED / "questions" / "seed-dev.jsonl", ROOT / "corpus"),
-    "seed-more": (ROOT / "bench" / "data" / "seed-more.jsonl", ROOT / "corpus"),  # written to find mistakes: not held out
+    # questions written to find the answer's mistakes (qa/answer/asked.py came from them): not held out
+    "seed-more": (ROOT / "bench" / "data" / "seed-more.jsonl", ROOT / "corpus"),
     "unanswerable-seed": (ROOT / "bench" / "data" / "unanswerable-seed.jsonl", ROOT / "corpus"),
     "unanswerable-realtimeqa": (ROOT / "bench" / "data" / "unanswerable-realtimeqa.jsonl", RTQA / "corpus.jsonl"),
 }

@@ -2,7 +2,7 @@
 rules from the question's grammar that keep the scorer's best candidate only when nothing fits better.
 
 - "How large / big / far … ?" asks for an amount: only amounts, sums, counts and shares may answer
-  ("$1 billion", not "U.S. sanctions").
+  ("$1 billion", "12,000 acres of wetland"; not "U.S. sanctions").
 - "Which fund / department / university …": a name the asked noun heads ("U.S. Department of Justice",
   "University of Georgia") answers before a name of another sort ("Iran"), when it stands in a passage
   about as good as the best. Places are left out: "Palmetto State" is no answer to "which state".
@@ -30,6 +30,9 @@ AMOUNTS = frozenset({"MONEY", "QUANTITY", "CARDINAL", "PERCENT"})
 _SIZE = re.compile(
     r"\bhow (?:large|big|small|huge|high|low|tall|far|deep|wide|heavy|fast|expensive|costly)\b", re.IGNORECASE
 )
+_AMOUNT_TEXT = re.compile(  # "12,000 acres of wetland": a noun phrase that is an amount
+    r"^(?:(?:about|around|nearly|almost|roughly|more than|less than|over|under|some|up to)\s+)?[$€£]?\d", re.IGNORECASE
+)
 PLACE_NOUNS = frozenset("state city country county nation province region town village island territory".split())
 _WH = frozenset({"what", "which", "who", "whom", "whose"})
 _SUBJECTS = ("nsubj", "nsubjpass")
@@ -42,7 +45,10 @@ def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
     if not any(ok):
         return ok
     if _SIZE.search(r.question):
-        ok = [o and any(m.kind in AMOUNTS for m in ms) for o, ms in zip(ok, r.mentions, strict=True)]
+        ok = [
+            o and (_AMOUNT_TEXT.match(c.text) is not None or any(m.kind in AMOUNTS for m in ms))
+            for o, c, ms in zip(ok, r.candidates, r.mentions, strict=True)
+        ]
     ok = _named(r, ok)
     return _same_subject(index, r, ok, scores)
 
