@@ -1,6 +1,7 @@
 """Answers on questions nobody tuned for (issue 13): for each year of realtimeqa-train, the scorer trained
 on the other two years answers that year's questions end to end; then the shipped scorer answers
-realtimeqa-dev (as of each question's date), seed-dev, and the two hand-made out-of-corpus sets.
+realtimeqa-dev (as of each question's date), seed-dev, seed-more (written to find mistakes) and the two
+hand-made out-of-corpus sets.
 
     python bench/answers.py --json bench/results/answers.json          # everything (~2 h with the year indexes built)
     python bench/answers.py --limit 100 --skip dev                      # a quick look: 100 questions a year
