@@ -61,14 +61,6 @@ def _evidence(r) -> list[float]:
     return [max(r.contexts[m.context].evidence.score for m in ms) for ms in r.mentions]
 
 
-def named_by(text: str, noun: str, question: str) -> bool:
-    """Whether the asked noun heads the name: its last word ("Louisiana State University") or the word
-    before its "of" ("Department of Justice"), capitalised; not a name the question itself gives."""
-    if len(text.split()) < 2 or text.lower() in question.lower():
-        return False
-    return any(w.lower() == noun and w[:1].isupper() for w in _heads(text))
-
-
 @lru_cache(maxsize=64)
 def _question_doc(question: str):
     """The question's parse, once for both rules that read it."""
@@ -79,6 +71,14 @@ def _heads(text: str) -> list[str]:
     """The words that may head a name: the last, and each one before an "of"."""
     words = text.split()
     return [words[-1], *(words[i - 1] for i, w in enumerate(words) if w == "of" and i > 0)]
+
+
+def named_by(text: str, noun: str, question: str) -> bool:
+    """Whether the asked noun heads the name: its last word ("Louisiana State University") or the word
+    before its "of" ("Department of Justice"), capitalised; not a name the question itself gives."""
+    if len(text.split()) < 2 or text.lower() in question.lower():
+        return False
+    return any(w.lower() == noun and w[:1].isupper() for w in _heads(text))
 
 
 def asked_head(question: str, wh: str) -> str:
@@ -137,9 +137,9 @@ def question_subject(question: str) -> tuple[tuple | None, set[str]]:
     return slot, set()
 
 
-def _agreement(index, r, ms, slot, subject: set[str]) -> float:
+def _agreement(index, r, ms, slot, subject: set[str], docs: dict) -> float:
     """The largest share of the question's subject terms in the subject of the verb a mention fills the
-    question's slot of (0 when none does)."""
+    question's slot of (0 when none does). `docs`: the contexts parsed so far, by context number."""
     best = 0.0
     for m in ms:
         if m.slot < 1.0 or not m.in_text:
@@ -147,7 +147,9 @@ def _agreement(index, r, ms, slot, subject: set[str]) -> float:
         ctx = r.contexts[m.context]
         if ctx.is_title or not (ctx.start <= m.start and m.end <= ctx.end):
             continue
-        doc = parsed([ctx], index.parses)[1]
+        if m.context not in docs:
+            docs[m.context] = parsed([ctx], index.parses)[1]
+        doc = docs[m.context]
         span = doc.char_span(m.start - ctx.start, m.end - ctx.start, alignment_mode="expand")
         if span is None or not len(span):
             continue
@@ -180,12 +182,13 @@ def _same_subject(index, r, ok: list[bool], scores) -> list[bool]:
     if not subject:
         return ok
     top = max((i for i, o in enumerate(ok) if o), key=lambda i: scores[i])
-    if _agreement(index, r, r.mentions[top], slot, subject) >= 1.0:
+    docs: dict = {}
+    if _agreement(index, r, r.mentions[top], slot, subject, docs) >= 1.0:
         return ok
     ev = _evidence(r)
     agree = {
         i
         for i in fillers
-        if ev[i] >= DEFINED_SHARE * ev[top] and _agreement(index, r, r.mentions[i], slot, subject) >= 1.0
+        if ev[i] >= DEFINED_SHARE * ev[top] and _agreement(index, r, r.mentions[i], slot, subject, docs) >= 1.0
     }
     return [o and i in agree for i, o in enumerate(ok)] if agree else ok

@@ -22,9 +22,8 @@ from qa.learn.examples import Examples, concat, read_examples
 from qa.learn.weeks import WEEKS_PER_FOLD, choose_weeks, search_pages, write_week_corpora
 from qa.settings import Settings
 
-_NOT_READING = frozenset(
-    {"compose", "asked", "shown", "scorer", "citations", "followup", "news"}
-)  # do not change the examples
+# answering modules that do not change the examples (qa/learn never reads through them)
+_NOT_READING = frozenset({"compose", "asked", "shown", "scorer", "citations", "followup", "news"})
 NEGATIVES_PER_FOLD = 150  # questions of each other fold asked of this fold's news
 NEGATIVES_PER_WEEK = 15  # questions of each other fold asked of one week's small corpus
 _QUESTIONS = re.compile(r"^questions-(?P<name>[\w.-]+)\.jsonl$")
