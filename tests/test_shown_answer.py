@@ -241,3 +241,23 @@ def test_an_open_what_question_is_answered_with_the_whole_list_through_the_real_
         a = _ask(index, question)
         assert (a.answer_kind, a.answer) == ("short", "machine parts and coal")  # before: "machine parts"
         assert a.answer in a.citations[0].quote
+
+
+def test_which_two_joins_the_second_best_only_to_an_answer_that_names_one_thing(monkeypatch):
+    """ "Which two companies …" → "Shein and Temu" (one candidate, two names) stays as it is, not
+    "Shein and Temu and Facebook Marketplace"; a single name still takes the second best."""
+    import numpy as np
+
+    import qa.answer.compose as compose
+
+    monkeypatch.setattr(compose, "shown_answer", lambda index, r, c: (c.text, False))
+    monkeypatch.setattr(compose, "_citations", lambda index, r, c: ())
+    monkeypatch.setattr(compose, "as_named", lambda index, c: c.text)
+    second = SimpleNamespace(text="Fairmont Market")
+    scores = np.array([1.0, 0.9])  # within PLURAL_GAP
+    r = SimpleNamespace(
+        info=SimpleNamespace(plural=True), candidates=[SimpleNamespace(text="Shellby and Tamu"), second]
+    )
+    assert compose._short(None, r, scores)[0] == "Shellby and Tamu"
+    r = SimpleNamespace(info=SimpleNamespace(plural=True), candidates=[SimpleNamespace(text="Shellby"), second])
+    assert compose._short(None, r, scores)[0] == "Shellby and Fairmont Market"

@@ -23,6 +23,7 @@ from qa.settings import Settings
 from qa.text.sentences import sentence_spans
 
 PLURAL_GAP = float(np.log(2.0))  # "which two …": the second candidate joins when within this score of the first
+_WRITTEN_SEVERAL = re.compile(r"\s(?:and|&)\s")  # … unless the first is written as several things already
 # "What did the mayor say the quays would do?", "What did Musk say about DOGE?": what was said is a clause
 # or a quotation, never a noun taken out of it; without such a candidate the answer is the sentence. Not
 # "What does Borges say the UAE provides?": there the question asks for a thing inside what was said.
@@ -82,11 +83,13 @@ def ranked_scores(index: Index, r: Reading, scorer: Scorer) -> np.ndarray:
 
 def _short(index: Index, r: Reading, scores: np.ndarray) -> tuple[str, tuple[Citation, ...]]:
     """The best candidate as its article writes it (qa/answer/shown.py; for "which two …", when it is not
-    written in a list, the second too if it scores nearly as well), with citations."""
+    written in a list and does not name several things itself, the second too if it scores nearly as
+    well), with citations."""
     order = np.argsort(-scores, kind="stable")
     top = r.candidates[order[0]]
     (text, listed), cites = shown_answer(index, r, top), _citations(index, r, top)
-    if r.info.plural and not listed and len(order) > 1 and scores[order[1]] >= scores[order[0]] - PLURAL_GAP:
+    several = listed or _WRITTEN_SEVERAL.search(text) is not None  # "Shein and Temu" is two already
+    if r.info.plural and not several and len(order) > 1 and scores[order[1]] >= scores[order[0]] - PLURAL_GAP:
         second = r.candidates[order[1]]
         text = f"{text} and {as_named(index, second)}"
         cites += tuple(c for c in _citations(index, r, second)[:1] if c not in cites)
