@@ -1,6 +1,6 @@
 """qa/answer/asked.py: amounts for "how large", no bare "years" for "when", names the asked noun heads,
-and the subject of the question's verb — on their own, on new sentences through the real model, and on the seed articles
-with questions other than seed-dev's (each of these was answered wrongly before the rules)."""
+and the subject of the question's verb — on their own, on new sentences through the real model, and on
+the seed articles with questions other than seed-dev's (all but the UAE one were answered wrongly before)."""
 
 import json
 
