@@ -64,6 +64,17 @@ def seed_index(tmp_path_factory, corpus_dir, hash_settings) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def real_seed_index(tmp_path_factory, corpus_dir):
+    """corpus/ indexed once with the real embedding model, loaded (tests marked `model`). Read-only."""
+    from qa.api import build_index
+    from qa.index.loaded import load_index
+
+    path = tmp_path_factory.mktemp("seed-real") / "index"
+    build_index([corpus_dir], path, Settings(), progress=False)
+    return load_index(path)
+
+
 @pytest.fixture
 def counting_embedder() -> CountingEmbedder:
     return CountingEmbedder(64)

@@ -14,7 +14,6 @@ from qa.answer.evidence import Evidence, score_sentence
 from qa.answer.features import group
 from qa.answer.question import analyse
 from qa.answer.types import allowed, fits
-from qa.settings import Settings
 from qa.text.outlets import clean_title
 
 # ---------------------------------------------------------------- answer typing
@@ -240,14 +239,11 @@ def test_a_tie_between_full_names_is_decided_by_the_text_not_by_the_hash_seed():
 
 
 @pytest.mark.model
-def test_every_seed_question_is_answered_right_with_exact_citations(shared, tmp_path_factory, corpus_dir):
-    from qa.api import ask, build_index
+def test_every_seed_question_is_answered_right_with_exact_citations(shared, real_seed_index):
+    from qa.api import ask
     from qa.evaluate.metrics import answer_accuracy
-    from qa.index.loaded import load_index
 
-    folder = tmp_path_factory.mktemp("seed-real") / "index"
-    build_index([corpus_dir], folder, Settings(), progress=False)
-    index = load_index(folder)
+    index = real_seed_index
     for line in (shared / "questions" / "seed-dev.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         a = ask(q["question"], index)
