@@ -22,9 +22,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.answer.candidates import _verb_stems as verb_stems  # the slot's own reading of a verb
-from qa.answer.candidates import parsed, question_slot
-from qa.answer.types import DEFINED_SHARE, NAMED
+from qa.answer.candidates import parsed, question_slot_verb, slot_verb, verb_stems
+from qa.answer.types import DEFINED_SHARE, NAMED, mention_evidence
 from qa.text.terms import terms
 
 AMOUNTS = frozenset({"MONEY", "QUANTITY", "CARDINAL", "PERCENT"})
@@ -58,7 +57,7 @@ def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
 
 
 def _evidence(r) -> list[float]:
-    return [max(r.contexts[m.context].evidence.score for m in ms) for ms in r.mentions]
+    return [mention_evidence(r, ms) for ms in r.mentions]
 
 
 @lru_cache(maxsize=64)
@@ -122,19 +121,15 @@ def question_subject(question: str) -> tuple[tuple | None, set[str]]:
     """The question's slot (candidates.question_slot) and the terms of its verb's own subject: {"iran"}
     for "What does Iran provide …"; an empty set when the subject is what is asked ("Which airline was
     rocked …") or there is none."""
-    doc = _question_doc(question)
-    slot = question_slot(question, doc)
-    if slot is None or slot[0] == "subj":
+    found = question_slot_verb(_question_doc(question))
+    if found is None:
+        return None, set()
+    role, prep, verb = found
+    slot = (role, prep, verb_stems(verb))
+    subj = [c for c in verb.children if c.dep_ in _SUBJECTS]
+    if role == "subj" or any(x.lower_ in _WH for s in subj for x in s.subtree):
         return slot, set()
-    for t in doc:
-        if t.pos_ in ("VERB", "AUX") and verb_stems(t) & slot[2]:
-            subj = [c for c in t.children if c.dep_ in _SUBJECTS]
-            if any(x.lower_ in _WH for s in subj for x in s.subtree):
-                return slot, set()
-            words = {w for s in subj for w in terms(" ".join(x.text for x in s.subtree))}
-            if words:
-                return slot, words
-    return slot, set()
+    return slot, {w for s in subj for w in terms(" ".join(x.text for x in s.subtree))}
 
 
 def _agreement(index, r, ms, slot, subject: set[str], docs: dict) -> float:
@@ -153,10 +148,7 @@ def _agreement(index, r, ms, slot, subject: set[str], docs: dict) -> float:
         span = doc.char_span(m.start - ctx.start, m.end - ctx.start, alignment_mode="expand")
         if span is None or not len(span):
             continue
-        root = span.root
-        verb = root.head.head if slot[0] == "pobj" else root.head
-        if verb.pos_ not in ("VERB", "AUX"):
-            verb = verb.head
+        verb = slot_verb(span.root, slot[0])
         subj = [c for c in verb.children if c.dep_ in _SUBJECTS]
         if not subj and verb.dep_ in ("conj", "xcomp", "advcl"):  # "… and provides cash": the first verb's
             subj = [c for c in verb.head.children if c.dep_ in _SUBJECTS]

@@ -318,22 +318,26 @@ def question_slot(question: str, doc=None) -> Slot | None:
     swap oil shipments for?", ("obj", "", provide) for "what does the UAE provide", ("subj", "", announce)
     for "Which company announced …". A preposition left without its object is the slot first. `doc`:
     the question's parse, when the caller has it."""
-    doc = doc if doc is not None else parse([question])[0]
+    found = question_slot_verb(doc if doc is not None else parse([question])[0])
+    return None if found is None else (found[0], found[1], verb_stems(found[2]))
+
+
+def question_slot_verb(doc) -> tuple[str, str, object] | None:
+    """question_slot's role and preposition, with the verb's own token in the question's parse."""
     for t in doc:
         if (
             t.dep_ == "prep"
             and t.n_rights == 0  # nothing after it: "swap oil shipments for?"
             and t.head.pos_ in ("VERB", "AUX")
         ):
-            return ("pobj", t.lower_, _verb_stems(t.head))
+            return ("pobj", t.lower_, t.head)
     for t in doc:
         if t.lower_ in ("who", "whom", "what", "which") or (t.dep_ == "det" and t.lower_ in ("which", "what")):
             head = t.head if t.dep_ == "det" else t
             role = _SLOT_ROLES.get(head.dep_)
             if role and head.head.pos_ in ("VERB", "AUX"):
                 prep = head.head.lower_ if role == "pobj" else ""
-                verb = head.head.head if role == "pobj" else head.head
-                return (role, prep, _verb_stems(verb))
+                return (role, prep, head.head.head if role == "pobj" else head.head)
     return None
 
 
@@ -347,13 +351,18 @@ def fills_slot(root, slot: Slot | None) -> float:
         role = "subj"  # "was founded by X" answers "who founded"
     if role != slot[0] or (role == "pobj" and root.head.lower_ != slot[1]):
         return 0.0
+    return 1.0 if verb_stems(slot_verb(root, role)) & slot[2] else 0.5
+
+
+def slot_verb(root, role: str):
+    """The verb a span's head `root` stands in `role` of ("pobj": through its preposition)."""
     verb = root.head.head if role == "pobj" else root.head
     if verb.pos_ not in ("VERB", "AUX"):  # "swapping [oil shipments for jet fuel]": the noun's verb
         verb = verb.head
-    return 1.0 if _verb_stems(verb) & slot[2] else 0.5
+    return verb
 
 
-def _verb_stems(token) -> frozenset[str]:
+def verb_stems(token) -> frozenset[str]:
     return frozenset((*word_terms(token.text), *terms(lemma(token))))
 
 

@@ -102,17 +102,20 @@ def allowed(
     return ok
 
 
+def mention_evidence(r, ms, which=lambda m: True) -> float | None:
+    """The best evidence score of the passages a candidate's mentions `ms` (those `which` keeps) stand in,
+    in a Reading `r`; None when none is kept."""
+    return max((r.contexts[m.context].evidence.score for m in ms if which(m)), default=None)
+
+
 def reading_mask(r, never: frozenset[str] = frozenset()) -> list[bool]:
     """allowed() for the candidates of a Reading (qa/answer/reading.py)."""
-
-    def best(ms, which=lambda m: True):
-        return max((r.contexts[m.context].evidence.score for m in ms if which(m)), default=None)
 
     return allowed(
         r.info,
         [{m.kind for m in ms} for ms in r.mentions],
         never,
-        speaker_evidence=[best(ms, lambda m: m.kind == "SPEAKER") for ms in r.mentions],
-        defined_evidence=[best(ms, lambda m: m.defined) for ms in r.mentions],
-        evidence=[best(ms) for ms in r.mentions],
+        speaker_evidence=[mention_evidence(r, ms, lambda m: m.kind == "SPEAKER") for ms in r.mentions],
+        defined_evidence=[mention_evidence(r, ms, lambda m: m.defined) for ms in r.mentions],
+        evidence=[mention_evidence(r, ms) for ms in r.mentions],
     )
