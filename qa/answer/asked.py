@@ -7,6 +7,9 @@ from the question's grammar that keep the scorer's best candidate only when noth
 - "Which fund / department / university …": a name the asked noun heads ("U.S. Department of Justice",
   "University of Georgia") answers before a name of another sort ("Iran"), when it stands in a passage
   about as good as the best. Places are left out: "Palmetto State" is no answer to "which state".
+- "Which Greek island …": a place the question names is not what it asks for, whether it names it
+  ("… on US criminals": not "America") or by its adjective ("Greek": not "Greece"; "South Korean city":
+  not "South Korea"), when another candidate may answer.
 - "What does Iran provide …": when the question's verb has a subject of its own, a candidate in the
   same role of the same verb whose subject is the question's ("Iran provides gasoline and additives")
   answers before one whose subject is another ("the UAE provides cash"), in a passage about as good.
@@ -23,7 +26,9 @@ import re
 from functools import lru_cache
 
 from qa.answer.candidates import parsed, question_slot_verb, slot_verb, verb_stems
+from qa.answer.gazetteer import DEMONYMS
 from qa.answer.types import DEFINED_SHARE, NAMED, mention_evidence
+from qa.text.answers import normalize_answer
 from qa.text.terms import terms
 
 AMOUNTS = frozenset({"MONEY", "QUANTITY", "CARDINAL", "PERCENT"})
@@ -38,6 +43,13 @@ PLACE_NOUNS = frozenset("state city country county nation province region town v
 _WH = frozenset({"what", "which", "who", "whom", "whose"})
 _SUBJECTS = ("nsubj", "nsubjpass")
 _NAMED_TYPES = frozenset({"person", "organization", "place", "nationality"})
+_DEMONYM = re.compile(  # "Greek", "South Korean": capitalised, a whole word, as candidates.py reads them
+    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
+)
+_ONE_PLACE = (  # names of one place, normalised
+    frozenset({"us", "usa", "united states", "america", "united states of america"}),
+    frozenset({"uk", "britain", "great britain", "united kingdom"}),
+)
 
 
 def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
@@ -52,8 +64,26 @@ def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
         ]
     if r.info.wh == "when":  # "for years now": spaCy's DATE, but no point in time
         ok = [o and not _BARE_UNIT.match(c.text) for o, c in zip(ok, r.candidates, strict=True)]
+    ok = _not_named_by_question(r, ok)
     ok = _named(r, ok)
     return _same_subject(index, r, ok, scores)
+
+
+def question_places(question: str) -> set[str]:
+    """The places the question names, normalised: by name (spaCy's GPE and LOC in its parse) and by
+    adjective ("Greek" → "greece"), with the other names of the US and the UK."""
+    named = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in _DEMONYM.finditer(question)}
+    named |= {normalize_answer(e.text) for e in _question_doc(question).ents if e.label_ in ("GPE", "LOC")}
+    return named.union(*(same for same in _ONE_PLACE if same & named))
+
+
+def _not_named_by_question(r, ok: list[bool]) -> list[bool]:
+    """Without the candidates that are places the question names, when another one may answer."""
+    if not _DEMONYM.search(r.question) and not _question_doc(r.question).ents:
+        return ok
+    places = question_places(r.question)
+    narrowed = [o and normalize_answer(c.text) not in places for o, c in zip(ok, r.candidates, strict=True)]
+    return narrowed if any(narrowed) else ok
 
 
 def _evidence(r) -> list[float]:
