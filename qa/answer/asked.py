@@ -50,6 +50,7 @@ _ONE_PLACE = (  # names of one place, normalised
     frozenset({"us", "usa", "united states", "america", "united states of america"}),
     frozenset({"uk", "britain", "great britain", "united kingdom"}),
 )
+_ALIASES = frozenset().union(*_ONE_PLACE)
 
 
 def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
@@ -78,11 +79,18 @@ def question_places(question: str) -> set[str]:
 
 
 def _not_named_by_question(r, ok: list[bool]) -> list[bool]:
-    """Without the candidates that are places the question names, when another one may answer."""
-    if not _DEMONYM.search(r.question) and not _question_doc(r.question).ents:
+    """Without the candidates that are places the question names, when another one may answer. The
+    question is parsed only when a candidate could be one: written in it, named by one of its adjectives,
+    or one of the US's or the UK's names."""
+    keys = [normalize_answer(c.text) for c in r.candidates]
+    written = f" {normalize_answer(r.question)} "
+    adjectives = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in _DEMONYM.finditer(r.question)}
+    if not any(
+        o and k and (k in adjectives or k in _ALIASES or f" {k} " in written) for o, k in zip(ok, keys, strict=True)
+    ):
         return ok
     places = question_places(r.question)
-    narrowed = [o and normalize_answer(c.text) not in places for o, c in zip(ok, r.candidates, strict=True)]
+    narrowed = [o and k not in places for o, k in zip(ok, keys, strict=True)]
     return narrowed if any(narrowed) else ok
 
 
