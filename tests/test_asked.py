@@ -1,6 +1,7 @@
 """qa/answer/asked.py: amounts for "how large", no bare "years" for "when", no place the question names,
-names the asked noun heads, and the subject of the question's verb — on their own, on new sentences through the real model, and on
-the seed articles with questions other than seed-dev's (all but the UAE one were answered wrongly before)."""
+names the asked noun heads, and the subject of the question's verb — on their own, on new sentences
+through the real model, and on the seed articles with questions other than seed-dev's (all but the UAE
+one were answered wrongly before)."""
 
 import json
 

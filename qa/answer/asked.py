@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 
 from qa.answer.candidates import parsed, question_slot_verb, slot_verb, verb_stems
-from qa.answer.gazetteer import DEMONYMS
+from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS
 from qa.answer.types import DEFINED_SHARE, NAMED, mention_evidence
 from qa.text.answers import normalize_answer
 from qa.text.terms import terms
@@ -43,9 +43,6 @@ PLACE_NOUNS = frozenset("state city country county nation province region town v
 _WH = frozenset({"what", "which", "who", "whom", "whose"})
 _SUBJECTS = ("nsubj", "nsubjpass")
 _NAMED_TYPES = frozenset({"person", "organization", "place", "nationality"})
-_DEMONYM = re.compile(  # "Greek", "South Korean": capitalised, a whole word, as candidates.py reads them
-    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
-)
 _ONE_PLACE = (  # names of one place, normalised
     frozenset({"us", "usa", "united states", "america", "united states of america"}),
     frozenset({"uk", "britain", "great britain", "united kingdom"}),
@@ -73,7 +70,7 @@ def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
 def question_places(question: str) -> set[str]:
     """The places the question names, normalised: by name (spaCy's GPE and LOC in its parse) and by
     adjective ("Greek" → "greece"), with the other names of the US and the UK."""
-    named = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in _DEMONYM.finditer(question)}
+    named = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in DEMONYM_WORD.finditer(question)}
     named |= {normalize_answer(e.text) for e in _question_doc(question).ents if e.label_ in ("GPE", "LOC")}
     return named.union(*(same for same in _ONE_PLACE if same & named))
 
@@ -84,7 +81,7 @@ def _not_named_by_question(r, ok: list[bool]) -> list[bool]:
     or one of the US's or the UK's names."""
     keys = [normalize_answer(c.text) for c in r.candidates]
     written = f" {normalize_answer(r.question)} "
-    adjectives = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in _DEMONYM.finditer(r.question)}
+    adjectives = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in DEMONYM_WORD.finditer(r.question)}
     if not any(
         o and k and (k in adjectives or k in _ALIASES or f" {k} " in written) for o, k in zip(ok, keys, strict=True)
     ):

@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 
 from qa.answer.attribution import full_name
 from qa.answer.contexts import Context
-from qa.answer.gazetteer import DEMONYMS, PLACE_KINDS, fits_place
+from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS, PLACE_KINDS, fits_place
 from qa.answer.question import QuestionInfo
 from qa.index.parses import TITLE
 from qa.text.nlp import lemma, parse
@@ -41,9 +41,6 @@ _CAUSE = re.compile(
     r"\b(?:because of|due to|owing to|amid|caused by|blamed on|after|following|over concerns? (?:about|over))\s+"
     r"((?:the |a |an )?[\w’'-]+(?: [\w’'-]+){0,4}?)(?=[,.;:)]| and | that | which | as | in | on |$)",
     re.IGNORECASE,
-)
-_DEMONYM = re.compile(
-    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
 )
 _ROLES = {
     "nsubj": "subj",
@@ -382,7 +379,7 @@ def _demonyms(text: str, i: int, base, anchors, info: QuestionInfo) -> list[Ment
     """Places named by their adjective ("North Korean leader" → North Korea), for which-country questions."""
     doc_id, offset, in_text = base
     out = []
-    for m in _DEMONYM.finditer(text):
+    for m in DEMONYM_WORD.finditer(text):
         place = DEMONYMS[m.group(0).lower()]
         if fits_place(place, info.place_kind):
             near = min((abs(a - m.start()) for a in anchors), default=FAR)

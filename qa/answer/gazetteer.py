@@ -3,6 +3,8 @@ and "which state" with a state, not with a city the sentence also names."""
 
 from __future__ import annotations
 
+import re
+
 from qa.text.dates import MONTH_NUMBERS
 
 COUNTRIES = frozenset(
@@ -117,6 +119,10 @@ DEMONYMS = {
     "hungarian": "Hungary",
     "belarusian": "Belarus",
 }
+# A demonym as written in a sentence: capitalised, a whole word, the longest first ("South Korean").
+DEMONYM_WORD = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted((re.escape(d.title()) for d in DEMONYMS), key=len, reverse=True)) + r")(?![\w-])"
+)
 
 # The kind of place a question asks for, and the names that fit it.
 PLACE_KINDS = {"country": COUNTRIES, "state": US_STATES, "continent": CONTINENTS, "region": REGIONS}
