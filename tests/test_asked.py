@@ -151,6 +151,38 @@ def test_a_when_question_the_seed_articles_do_not_answer_gets_no_date(real_seed_
     assert a.answer_kind != "short", a.answer
 
 
+@pytest.mark.parametrize(
+    "question,whether",
+    [
+        ("True or false: Venezuela ships gold to Iran.", True),
+        ("True or false: lawmakers pardoned the people who were accused.", True),  # "who" is not what it asks
+        ("Did Borges describe the 'Club of Other'?", True),
+        ("Is Venezuela Iran's closest ally in the region?", True),
+        ("Was it the UAE or Russia that moved the gold?", False),  # it offers its answers
+        ("Did Borges say who moved the gold?", False),  # it asks who
+        ("Who described the 'Club of Other'?", False),
+        ("Isabel Díaz Ayuso won which election?", False),
+    ],
+)
+def test_a_yes_or_no_question_is_told_from_one_that_asks_what(question, whether):
+    from qa.answer.compose import yes_or_no
+    from qa.answer.question import analyse
+
+    assert yes_or_no(analyse(question)) is whether
+
+
+@pytest.mark.model
+def test_a_yes_or_no_question_gets_the_sentence_that_says_whether_not_a_name(real_seed_index):
+    """No span of the text answers "true or false" (it got "Iranian tankers" before)."""
+    from qa.api import ask
+
+    a = ask("True or false: Venezuela ships gold to Iran.", real_seed_index)
+    assert a.answer_kind == "sentence", (a.answer_kind, a.answer)
+    (c,) = a.citations
+    assert real_seed_index.articles[c.doc_id].text[c.start : c.end] == c.quote == a.answer
+    assert "Venezuela" in a.answer  # the best evidence sentence
+
+
 def test_the_extra_seed_questions_are_answered_by_the_seed_articles_as_written(corpus_dir):
     """bench/data/seed-more.jsonl (questions other than seed-dev's, written to find mistakes): each has an
     answer the seed articles write word for word."""

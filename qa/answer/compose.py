@@ -12,6 +12,7 @@ from qa.answer.asked import asked_mask
 from qa.answer.citations import cite_span
 from qa.answer.evidence import sentence_scorer
 from qa.answer.features import Candidate
+from qa.answer.question import QuestionInfo
 from qa.answer.reading import Reading, read
 from qa.answer.scorer import SCORER_FILE, Scorer, default_scorer
 from qa.answer.shown import as_named, shown_answer
@@ -33,6 +34,14 @@ _SAID_WHAT = re.compile(
     r"(?:\s*[?.]?\s*$| (?:about|of|on|regarding|to|in|at|when|after|before|during)\b|.* (?:do|doing|happen)\s*\?\s*$)",
     re.IGNORECASE,
 )
+# "True or false: …", "Did Borges describe …?": a yes/no question, which no span of the text answers (type
+# discipline): the answer is the best evidence sentence, which says whether. Not "Is it A or B?": that offers
+# its answers, one of which is a span.
+_YES_OR_NO = re.compile(
+    r"^\s*(?:(true\s+or\s+false)\b|(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\s)",
+    re.IGNORECASE,
+)
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
 CONTENT_KINDS = frozenset({"CLAUSE", "QUOTED"})
 NOT_FOUND = "The corpus does not seem to answer this question. The closest passages are listed below."
 
@@ -64,10 +73,21 @@ def answer_question(
 
 
 def _short_form_fits(r: Reading, scores: np.ndarray) -> bool:
-    """False when the question asks what someone said and the best candidate is not a clause or quotation."""
+    """False for a yes/no question, and when the question asks what someone said and the best candidate is
+    not a clause or quotation."""
+    if yes_or_no(r.info):
+        return False
     if not _SAID_WHAT.search(r.question) or not len(scores) or not np.isfinite(scores).any():
         return True
     return bool({m.kind for m in r.mentions[int(np.argmax(scores))]} & CONTENT_KINDS)
+
+
+def yes_or_no(info: QuestionInfo) -> bool:
+    """The question asks whether ("True or false: …", "Did Borges describe …?"), not what, who or which."""
+    m = _YES_OR_NO.match(info.text)
+    if m is None:
+        return False
+    return bool(m.group(1)) or (not info.wh and not _OR.search(info.text))
 
 
 def ranked_scores(index: Index, r: Reading, scorer: Scorer) -> np.ndarray:
