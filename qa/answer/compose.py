@@ -12,7 +12,7 @@ from qa.answer.asked import asked_mask
 from qa.answer.citations import cite_span
 from qa.answer.evidence import sentence_scorer
 from qa.answer.features import Candidate
-from qa.answer.question import QuestionInfo
+from qa.answer.question import AUXILIARIES, QuestionInfo
 from qa.answer.reading import Reading, read
 from qa.answer.scorer import SCORER_FILE, Scorer, default_scorer
 from qa.answer.shown import as_named, shown_answer
@@ -37,8 +37,8 @@ _SAID_WHAT = re.compile(
 # "True or false: …", "Did Borges describe …?": a yes/no question, which no span of the text answers (type
 # discipline): the answer is the best evidence sentence, which says whether. Not "Is it A or B?": that offers
 # its answers, one of which is a span.
-_YES_OR_NO = re.compile(
-    r"^\s*(?:(true\s+or\s+false)\b|(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\s)",
+_YES_OR_NO = re.compile(  # not "May …", "Might …": "May 2024 saw …" starts with a month
+    r"^\s*(?:(true\s+or\s+false)\b|(?:" + "|".join(sorted(AUXILIARIES - {"may", "might"})) + r")\s)",
     re.IGNORECASE,
 )
 _OR = re.compile(r"\bor\b", re.IGNORECASE)

@@ -72,8 +72,10 @@ _PLACE_KIND = {
 }
 _NOUN_TO_TYPE = {w: t for t, words in _NOUN_TYPES.items() for w in words.split()}
 # Words that end the noun phrase after "which"/"what": the verb or preposition that follows it.
-_AUX = frozenset("is was are were did does do has have had will would can could should may might".split())
-_PHRASE_END = _AUX | frozenset("of in on at to for from by with about after before during that who which".split())
+AUXILIARIES = frozenset("is was are were did does do has have had will would can could should may might".split())
+_PHRASE_END = AUXILIARIES | frozenset(
+    "of in on at to for from by with about after before during that who which".split()
+)
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def _typed_noun(after: list[str], default: str) -> tuple[str, str, tuple[str, ..
         return _NOUN_TO_TYPE[noun], noun, tuple(phrase[:end])
     # A noun the lexicon does not know: the phrase's last word, when an auxiliary verb closes the phrase
     # ("which music genre did …" → genre); without one the phrase may hold a verb ("which team won …").
-    if 0 < len(phrase) <= 3 and len(after) > len(phrase) and after[len(phrase)] in _AUX and phrase[-1].isalpha():
+    if 0 < len(phrase) <= 3 and len(after) > len(phrase) and after[len(phrase)] in AUXILIARIES and phrase[-1].isalpha():
         return default, phrase[-1], tuple(phrase)
     return default, "", ()
 
