@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,8 +19,9 @@ from qa.errors import QuestionSetError
 from qa.evaluate import runner as evaluation
 from qa.evaluate import summary
 from qa.evaluate.questions import EvalQuestion, load_questions
-from qa.index.layout import current_folder
+from qa.index.layout import current_folder, write_lock
 from qa.index.loaded import load_index
+from qa.ingest.readers import read_paths
 from qa.records import Answer, Citation, Passage
 from qa.settings import Settings
 
@@ -301,6 +304,29 @@ def test_corpus_leaves_the_app_index_untouched_and_is_cached(tiny, tmp_path, cap
     missing = tmp_path / "no-app-index"
     assert cli.main(eval_args(questions, tmp_path, "--index", str(missing), "--limit", "1")) == 0
     assert not missing.exists()
+
+
+def test_an_evaluation_waits_for_another_building_the_same_cached_index(tmp_path, capsys):
+    """Two evaluations (or trainings) of one corpus at once: the second waits for the first's lock on the
+    cached index instead of failing with IndexLockedError, then uses the index."""
+    cache = tmp_path / "cache"
+    folder = evaluation.cache_folder([ROOT / "corpus"], read_paths([ROOT / "corpus"]).articles, cache, HASH)
+    held, released = threading.Event(), []
+
+    def other_writer():
+        with write_lock(folder):
+            held.set()
+            time.sleep(1.0)
+            released.append(time.monotonic())
+
+    other = threading.Thread(target=other_writer)
+    other.start()
+    assert held.wait(10)
+    index = evaluation.corpus_index([ROOT / "corpus"], cache, HASH, progress=False)
+    other.join()
+    assert released and time.monotonic() > released[0]
+    assert "waiting for another process building" in capsys.readouterr().err
+    assert current_folder(folder) is not None and len(index.articles) == len(read_paths([ROOT / "corpus"]).articles)
 
 
 def test_command_errors_are_clear(tmp_path, capsys):

@@ -17,12 +17,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from qa.api import ask, build_index, open_index
-from qa.errors import QAError
+from qa.errors import IndexLockedError, QAError
 from qa.evaluate import metrics as m
 from qa.evaluate.questions import EvalQuestion, load_questions
 from qa.evaluate.report import write_report
 from qa.evaluate.summary import CURVE_KS, aggregate, format_table, write_json
 from qa.index.build import fingerprint
+from qa.index.layout import wait_for_writer
 from qa.index.loaded import Index, load_index
 from qa.ingest.readers import read_paths
 from qa.records import Answer
@@ -40,24 +41,35 @@ def default_cache() -> Path:
 
 def corpus_index(paths, cache_dir: Path, settings: Settings, progress: bool = True):
     """An index of the articles under `paths`, built into `cache_dir` (with a progress bar) or reused from
-    there, keyed by the corpus fingerprint and the index settings. Nothing else is written."""
+    there, keyed by the corpus fingerprint and the index settings. Nothing else is written. When another
+    process is building the same index (two evaluations or trainings at once), this one waits and reuses it."""
 
     read = read_paths(paths)
     for problem in read.problems:
         print(f"skipped {problem}", file=sys.stderr)
     if not read.articles:
         raise QAError(f"no articles could be read from {', '.join(map(str, paths))}; give corpus files or folders")
-    key = json.dumps({"corpus": fingerprint(read.articles), **settings.index_key()}, sort_keys=True)
+    folder = cache_folder(paths, read.articles, cache_dir, settings)
+    while True:
+        try:
+            return load_index(folder, settings)
+        except QAError:  # not built yet, or damaged: (re)build it
+            pass
+        if progress:
+            print(f"building an evaluation index of {len(read.articles)} articles in {folder}", file=sys.stderr)
+        try:
+            build_index(paths, folder, settings, progress=progress, rebuild=True)
+            return load_index(folder, settings)
+        except IndexLockedError:  # another process is building the same: wait for it, then use what it built
+            print(f"waiting for another process building {folder}", file=sys.stderr)
+            wait_for_writer(folder)
+
+
+def cache_folder(paths, articles, cache_dir: Path, settings: Settings) -> Path:
+    """Where corpus_index keeps the index of these articles (read from `paths`) under these settings."""
+    key = json.dumps({"corpus": fingerprint(articles), **settings.index_key()}, sort_keys=True)
     name = re.sub(r"[^\w.-]", "_", Path(paths[0]).resolve().name)[:40] or "corpus"
-    folder = Path(cache_dir) / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
-    try:
-        return load_index(folder, settings)
-    except QAError:  # not built yet, or damaged: (re)build it
-        pass
-    if progress:
-        print(f"building an evaluation index of {len(read.articles)} articles in {folder}", file=sys.stderr)
-    build_index(paths, folder, settings, progress=progress, rebuild=True)
-    return load_index(folder, settings)
+    return Path(cache_dir) / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 # ---------------------------------------------------------------- answering

@@ -132,6 +132,25 @@ def _same_file(fd: int, file: Path) -> bool:
     return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
 
 
+def lock_file(folder: Path) -> Path:
+    """The file whose lock a writer of the index folder holds: beside it, so it outlives the folder's rebuilds."""
+    return folder.parent / f".{folder.name}.lock"
+
+
+def wait_for_writer(path: str | os.PathLike) -> None:
+    """Return once no process holds the writer's lock of the index folder at `path` (at once when none
+    does): for a reader that would rather wait for another process's build than build the same again."""
+    import fcntl
+
+    try:
+        f = open(lock_file(index_folder(path)))
+    except FileNotFoundError:
+        return
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        fcntl.flock(f, fcntl.LOCK_UN)
+
+
 @contextmanager
 def write_lock(path: str | os.PathLike) -> Iterator[Path]:
     """Hold the one writer's lock of an index folder and yield its real path. A second writer gets
@@ -140,7 +159,7 @@ def write_lock(path: str | os.PathLike) -> Iterator[Path]:
     import fcntl
 
     path = index_folder(path)
-    lock = path.parent / f".{path.name}.lock"
+    lock = lock_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         f = open(lock, "w")
