@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import IndexLockedError, QAError
+from qa.index.layout import lock_file
 from qa.index.milvus_index import MilvusIndex
 from qa.index.milvus_rows import article_rows, chunk_rows
 from qa.index.milvus_store import LITE_FILE, MilvusTarget, begin_generation, iterate
@@ -38,7 +39,7 @@ def milvus_lock(target: MilvusTarget):
             f"{folder} is not a Milvus index folder and is not empty; give --index a new or empty folder "
             "(an index folder is moved into Milvus with `python -m qa migrate`)"
         )
-    with open(folder.parent / f".{folder.name}.lock", "w") as f:
+    with open(lock_file(folder), "w") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
