@@ -79,7 +79,6 @@ FEATURES = (
     "position",
     "sim_kind",
     "sim_kind_rel",
-    "sim_ctx",
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -173,11 +172,10 @@ def feature_matrix(
     groups: list[tuple[Candidate, list[Mention]]],
     ctxs: list[Context],
     top_texts: list[str],
-    sims: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate. `top_texts` are the texts of the top articles, best first
-    (for how often each candidate is named); `sims` the embedding similarities of each candidate to the
-    asked noun and of its best context to the question (zeros without an embedder)."""
+    (for how often each candidate is named); the similarity to the asked kind is added by
+    with_kind_similarity (0 until then)."""
     qrow = question_row(info)
     qwords = set(terms(info.text))
     kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
@@ -186,10 +184,17 @@ def feature_matrix(
     for r, (cand, ms) in enumerate(groups):
         _fill(X[r], info, cand, ms, ctxs, qwords, kind_terms, counter)
     _relative(X, groups)
-    if sims is not None and len(groups):
-        X[:, INDEX["sim_kind"]], X[:, INDEX["sim_ctx"]] = sims
-        top = X[:, INDEX["sim_kind"]].max()
-        X[:, INDEX["sim_kind_rel"]] = X[:, INDEX["sim_kind"]] - top
+    return X
+
+
+def with_kind_similarity(X: np.ndarray, sims: np.ndarray, fits: list[bool]) -> np.ndarray:
+    """X with each candidate's similarity to the asked kind and its distance below the best of those that
+    may answer (`fits`: qa/answer/types.py reading_mask); 0 for the others, which never answer."""
+    X = X.copy()
+    ok = np.asarray(fits, dtype=bool)
+    if ok.any():
+        X[ok, INDEX["sim_kind"]] = sims[ok]
+        X[ok, INDEX["sim_kind_rel"]] = sims[ok] - sims[ok].max()
     return X
 
 
