@@ -189,9 +189,12 @@ def feature_matrix(
 
 def with_kind_similarity(X: np.ndarray, sims: np.ndarray, fits: list[bool]) -> np.ndarray:
     """X with each candidate's similarity to the asked kind and its distance below the best of those that
-    may answer (`fits`: qa/answer/types.py reading_mask); 0 for the others, which never answer."""
+    may answer (`fits`: qa/answer/types.py reading_mask) and add a word to the question's; 0 for the others.
+    A candidate of the question's own words ("Greek island" for "Which Greek island …", "fund" for "Which
+    fund …") is nearest to the kind it repeats and set every other one far below it: left out, the best
+    candidate was right for 660 / 667 / 657 of 2,758 held out (three-fold, seeds 7-9) against 650 / 655 / 659."""
     X = X.copy()
-    ok = np.asarray(fits, dtype=bool)
+    ok = np.asarray(fits, dtype=bool) & (X[:, INDEX["q_share"]] < 1)
     if ok.any():
         X[ok, INDEX["sim_kind"]] = sims[ok]
         X[ok, INDEX["sim_kind_rel"]] = sims[ok] - sims[ok].max()

@@ -109,9 +109,11 @@ def _kind_similarity(index: Index, info: QuestionInfo, candidates: list[Candidat
     ~100 candidates took ~0.27 s a question); None when the question names no kind. On realtimeqa-train,
     each year ranked by a scorer trained on the other two (int8 indexes, LightGBM seeds 7-9, 2,758
     answerable questions), the best candidate was right for 635 / 631 / 640 against 605 / 607 / 606
-    without it; filled into the same examples with the kind by the fp32 model (as answering embeds it):
-    645 on average, 645 with every candidate run through the model, 633 with the kind from the table too.
-    The candidate in a 60-character window of its context, an earlier form, gained under a point."""
+    without it (word-list kinds); filled into the same examples with the kind by the fp32 model: 645 on
+    average, 645 with every candidate run through the model, 633 with the kind from the table too. The
+    candidate in a 60-character window of its context, an earlier form, gained under a point; its words
+    that are not the question's alone, 642 against 655 (the kind's words in "LinkedIn, the networking
+    platform" are evidence)."""
     kind = kind_phrase(info)
     if not kind or not candidates:
         return None
