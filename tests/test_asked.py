@@ -106,6 +106,12 @@ def _said_of_question_subject(question: str, text: str, words: list[str], scores
             ["managing editor", "Lena Marsh"],
             ["managing editor", "Lena Marsh"],
         ),
+        (  # a copula: the question asks what its subject is
+            "What is the name of the newspaper that Lena Marsh runs?",
+            "Lena Marsh runs the newspaper, the Harbor Ledger, from Quay Street.",
+            ["Harbor Ledger", "Quay Street"],
+            ["Harbor Ledger", "Quay Street"],
+        ),
         (  # the best candidate is not said of the subject
             "Which newspaper does Lena Marsh run?",
             "Lena Marsh, managing editor of the Harbor Ledger, said the paper will print daily.",

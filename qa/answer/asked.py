@@ -226,8 +226,8 @@ def _describes_subject(index, r, ok: list[bool], scores) -> list[bool]:
     "region's busiest port"), it names the subject again rather than what is asked: the candidates said of
     it step aside, when another stands in a passage at least DEFINED_SHARE as good."""
     slot, subject = question_subject(r.question)
-    if not subject or not any(ok):
-        return ok
+    if not subject or slot is None or slot[0] == "attr" or not any(ok):  # "What is the name of the beer …?"
+        return ok  # asks what its subject is: a candidate said of the subject may well be the answer
     top = max((i for i, o in enumerate(ok) if o), key=lambda i: scores[i])
     docs: dict = {}
     if not _said_of(index, r, r.mentions[top], subject, docs):
