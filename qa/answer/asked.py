@@ -52,7 +52,6 @@ _ONE_PLACE = (  # names of one place, normalised
     frozenset({"uk", "britain", "great britain", "united kingdom"}),
 )
 _ALIASES = frozenset().union(*_ONE_PLACE)
-DESCRIBED_SUBJECT = True
 
 
 def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
@@ -69,8 +68,7 @@ def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
         ok = [o and not _BARE_UNIT.match(c.text) for o, c in zip(ok, r.candidates, strict=True)]
     ok = _not_named_by_question(r, ok)
     ok = _named(r, ok)
-    if DESCRIBED_SUBJECT:
-        ok = _describes_subject(index, r, ok, scores)
+    ok = _describes_subject(index, r, ok, scores)
     return _same_subject(index, r, ok, scores)
 
 
