@@ -323,6 +323,17 @@ def test_a_piece_of_a_longer_name_is_not_a_candidate_of_its_own():
     assert "Iranian Americans for Liberty" in texts and "Liberty" not in texts
 
 
+def test_a_persons_name_that_ends_a_longer_name_is_a_candidate_of_its_own():
+    """ "Secretary of State Antony Blinken": a title and a name; the person is a candidate (it was not, and the
+    title-name was no person to the scorer)."""
+    contexts = [ctx("Harbour Minister Elena Voss spoke to the fishermen on Monday.")]
+    got = {
+        c.text: {m.kind for m in ms}
+        for c, ms in group(mentions(analyse("Who spoke to the fishermen?"), contexts, {}), contexts)
+    }
+    assert "PERSON" in got["Elena Voss"] and "Harbour Minister Elena Voss" in got
+
+
 @pytest.mark.parametrize(
     "question,slot",
     [

@@ -143,10 +143,14 @@ def _is_name(text: str) -> bool:
 
 def _inside_names(ms: list[Mention], names: dict[tuple[int, bool], list[Mention]]) -> bool:
     """True when every mention lies inside a longer name mentioned in the same context ("Liberty" in
-    "Iranian Americans for Liberty"): a piece of a name is not an answer of its own."""
+    "Iranian Americans for Liberty"): a piece of a name is not an answer of its own. A person's name that
+    ends the longer one is ("Antony Blinken" in "Secretary of State Antony Blinken": a title and a name)."""
     return all(
         any(
-            o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+            o.start <= m.start
+            and m.end <= o.end
+            and o.end - o.start > m.end - m.start
+            and not (m.kind == "PERSON" and m.end == o.end)
             for o in names.get((m.context, m.in_text), ())
         )
         for m in ms
