@@ -13,7 +13,14 @@ import numpy as np
 from qa.answer.candidates import Mention, asked_kind, mentions
 from qa.answer.contexts import Context, contexts, lead_contexts, title_contexts
 from qa.answer.evidence import Evidence, gather, question_terms, sentence_scorer
-from qa.answer.features import Candidate, Occurrences, feature_matrix, group, with_kind_similarity
+from qa.answer.features import (
+    Candidate,
+    Occurrences,
+    descriptions,
+    feature_matrix,
+    group,
+    with_kind_similarity,
+)
 from qa.answer.question import QuestionInfo, analyse
 from qa.answer.types import reading_mask
 from qa.index.loaded import Index
@@ -88,8 +95,12 @@ def read(index: Index, question: str, settings: Settings, as_of: int | None = No
     X = feature_matrix(info, groups, ctxs, top_texts)
     qx = _question_features(index, question, ranked, evidence, top_texts, len(groups))
     r = Reading(question, info, ranked, evidence, ctxs, [c for c, _ in groups], [ms for _, ms in groups], X, qx)
-    sims = _kind_similarity(index, info, r.candidates)
-    return r if sims is None else replace(r, features=with_kind_similarity(X, sims, reading_mask(r)))
+    kind = kind_phrase(info)
+    if not kind or not r.candidates:
+        return r
+    kind_vector, sims = _kind_similarity(index, kind, r.candidates)
+    desc = _description_similarity(index, kind_vector, descriptions(groups, ctxs))
+    return replace(r, features=with_kind_similarity(X, sims, reading_mask(r), desc))
 
 
 def kind_phrase(info: QuestionInfo) -> str:
@@ -103,22 +114,32 @@ def kind_phrase(info: QuestionInfo) -> str:
     return asked_kind(parse([info.text])[0])
 
 
-def _kind_similarity(index: Index, info: QuestionInfo, candidates: list[Candidate]) -> np.ndarray | None:
-    """Each candidate's own words against the asked kind ("RSV" vs "virus", "Walmart" vs "food"): the kind
-    by the index's model, the candidates by its word-piece table (qa/index/pieces.py; running the model on
-    ~100 candidates took ~0.27 s a question); None when the question names no kind. On realtimeqa-train,
-    each year ranked by a scorer trained on the other two (int8 indexes, LightGBM seeds 7-9, 2,758
-    answerable questions), the best candidate was right for 635 / 631 / 640 against 605 / 607 / 606
-    without it (word-list kinds); filled into the same examples with the kind by the fp32 model: 645 on
-    average, 645 with every candidate run through the model, 633 with the kind from the table too. The
-    candidate in a 60-character window of its context, an earlier form, gained under a point; its words
-    that are not the question's alone, 642 against 655 (the kind's words in "LinkedIn, the networking
-    platform" are evidence)."""
-    kind = kind_phrase(info)
-    if not kind or not candidates:
-        return None
-    phrases = index.phrases.embed([c.text for c in candidates])
-    return phrases @ index.embedder.embed([kind])[0]
+def _kind_similarity(index: Index, kind: str, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    """The asked kind's vector and each candidate's own words against it ("RSV" vs "virus", "Walmart" vs
+    "food"): the kind by the index's model, the candidates by its word-piece table (qa/index/pieces.py;
+    running the model on ~100 candidates took ~0.27 s a question). On realtimeqa-train, each year ranked by
+    a scorer trained on the other two (int8 indexes, LightGBM seeds 7-9, 2,758 answerable questions), the
+    best candidate was right for 635 / 631 / 640 against 605 / 607 / 606 without it (word-list kinds);
+    filled into the same examples with the kind by the fp32 model: 645 on average, 645 with every candidate
+    run through the model, 633 with the kind from the table too. The candidate in a 60-character window of
+    its context, an earlier form, gained under a point; its words that are not the question's alone, 642
+    against 655 (the kind's words in "LinkedIn, the networking platform" are evidence)."""
+    vector = index.embedder.embed([kind])[0]
+    return vector, index.phrases.embed([c.text for c in candidates]) @ vector
+
+
+def _description_similarity(index: Index, kind: np.ndarray, described: list[list[str]]) -> np.ndarray:
+    """Each candidate's best description (qa/answer/features.py descriptions: "activist group" before
+    "Iranian Americans for Liberty") against the asked kind's vector, 0 when it has none."""
+    out = np.zeros(len(described), dtype=np.float32)
+    texts = sorted({t for ds in described for t in ds})
+    if not texts:
+        return out
+    sims = dict(zip(texts, index.phrases.embed(texts) @ kind, strict=True))
+    for r, ds in enumerate(described):
+        if ds:
+            out[r] = max(sims[t] for t in ds)
+    return out
 
 
 @lru_cache(maxsize=256)
