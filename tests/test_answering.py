@@ -351,6 +351,7 @@ def test_a_name_is_described_by_the_common_noun_phrase_before_it_or_in_appositio
     assert not described["dairy company"]
 
 
+@pytest.mark.model
 def test_the_description_of_a_name_is_compared_with_the_asked_kind(tmp_path):
     """sim_desc: "the dairy company Northfield Creamery Inc." fits "Which company …?"; the person "Ana Cole",
     whom nothing describes, has none."""
