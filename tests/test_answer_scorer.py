@@ -32,6 +32,33 @@ def test_exported_trees_predict_what_lightgbm_predicts():
     assert np.array_equal(again.predict(test), trees.predict(test))
 
 
+def test_the_mean_of_rankers_of_several_seeds_is_one_set_of_trees():
+    """fit_ranker's seed ensemble: the trees of each seed side by side (padded to the widest), leaf values
+    divided by their number, predict the mean of the seeds' predictions."""
+    import lightgbm as lgb
+
+    from qa.learn.train import PARAMS, mean_trees, trees_from_lightgbm
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 6)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    parts = [
+        trees_from_lightgbm(
+            lgb.train(
+                {**PARAMS, "min_data_in_leaf": 5, "num_leaves": leaves, "seed": seed},
+                lgb.Dataset(X, y, group=[20] * 20),
+                num_boost_round=rounds,
+            ).dump_model()
+        )
+        for seed, leaves, rounds in ((7, 15, 30), (8, 4, 20))  # of different widths, depths and counts
+    ]
+    test = rng.normal(size=(100, 6)).astype(np.float32)
+    both = mean_trees(parts)
+    assert both.feature.shape[0] == 50
+    assert np.allclose(both.predict(test), (parts[0].predict(test) + parts[1].predict(test)) / 2, atol=1e-12)
+    assert mean_trees(parts[:1]) is parts[0]
+
+
 def test_the_shipped_scorer_is_plain_json_under_5_mb_and_matches_the_code():
     from qa.answer.scorer import SCORER_FILE
 
