@@ -32,6 +32,33 @@ def test_exported_trees_predict_what_lightgbm_predicts():
     assert np.array_equal(again.predict(test), trees.predict(test))
 
 
+def test_the_mean_of_rankers_of_several_seeds_is_one_set_of_trees():
+    """fit_ranker's seed ensemble: the trees of each seed side by side (padded to the widest), leaf values
+    divided by their number, predict the mean of the seeds' predictions."""
+    import lightgbm as lgb
+
+    from qa.learn.train import PARAMS, mean_trees, trees_from_lightgbm
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 6)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    parts = [
+        trees_from_lightgbm(
+            lgb.train(
+                {**PARAMS, "min_data_in_leaf": 5, "num_leaves": leaves, "seed": seed},
+                lgb.Dataset(X, y, group=[20] * 20),
+                num_boost_round=rounds,
+            ).dump_model()
+        )
+        for seed, leaves, rounds in ((7, 15, 30), (8, 4, 20))  # of different widths, depths and counts
+    ]
+    test = rng.normal(size=(100, 6)).astype(np.float32)
+    both = mean_trees(parts)
+    assert both.feature.shape[0] == 50
+    assert np.allclose(both.predict(test), (parts[0].predict(test) + parts[1].predict(test)) / 2, atol=1e-12)
+    assert mean_trees(parts[:1]) is parts[0]
+
+
 def test_the_shipped_scorer_is_plain_json_under_5_mb_and_matches_the_code():
     from qa.answer.scorer import SCORER_FILE
 
@@ -225,6 +252,57 @@ def test_candidates_are_counted_as_whole_normalised_words_in_each_text():
     assert counter.count("a") == [0, 0, 0, 0]  # the article "a" is not a word after normalising
     assert Occurrences(["x y x y x"]).count("x y x") == [2]  # overlapping occurrences both count
     assert counter.count("") == [0, 0, 0, 0]
+
+
+def test_the_similarity_to_the_asked_kind_is_kept_for_the_candidates_that_may_answer():
+    from qa.answer.features import FEATURES, INDEX, with_kind_similarity
+
+    X = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    out = with_kind_similarity(X, np.array([0.9, 0.5, 0.25], dtype=np.float32), [False, True, True])
+    assert out[:, INDEX["sim_kind"]].tolist() == [0.0, 0.5, 0.25]  # the date for a "which virus" gets none
+    assert out[:, INDEX["sim_kind_rel"]].tolist() == [0.0, 0.0, -0.25]  # below the best that may answer
+    assert not X.any()  # a new matrix
+    assert not with_kind_similarity(X, np.ones(3, dtype=np.float32), [False] * 3).any()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("Which music genre did the trio carry to the top of the charts?", "music genre"),  # the word lists
+        ("Who opened the harbour?", "person"),
+        ("Which professional golfer won the spring tournament?", "professional golfer"),  # the parse
+        ("What type of infection was the bishop treated for?", "infection"),  # through "type of"
+        ("What kind of dog found the two lost hikers?", "dog"),
+        ("What did the mayor say about the quays?", ""),  # no kind: no similarity to compare
+        ("Why was the festival cancelled?", ""),
+    ],
+)
+def test_the_asked_kind_comes_from_the_word_lists_else_from_the_questions_parse(question, kind):
+    from qa.answer.question import analyse
+    from qa.answer.reading import kind_phrase
+
+    assert kind_phrase(analyse(question)) == kind
+
+
+def test_reading_compares_each_candidate_with_the_kind_the_question_names(seed_index):
+    from qa.answer.features import INDEX
+    from qa.answer.reading import read
+    from qa.answer.types import reading_mask
+    from qa.index.loaded import load_index
+
+    index = load_index(seed_index)
+    r = read(index, "Which terrorism fund did the victims' lawyers name?", index.settings)
+    own = np.array([c.text.lower() in ("fund", "terrorism fund", "the fund") for c in r.candidates])
+    fits = np.array(reading_mask(r)) & (r.features[:, INDEX["q_share"]] < 1)  # adds a word to the question's
+    sims = r.features[:, INDEX["sim_kind"]]
+    # the candidates' words by the index's phrase vectors (the hash test embedder's own), the kind by its model
+    expected = index.phrases.embed([c.text for c in r.candidates]) @ index.embedder.embed(["terrorism fund"])[0]
+    assert fits.sum() > 1 and np.allclose(sims[fits], expected[fits]) and sims[fits].max() > 0
+    assert not sims[~fits].any() and own.any() and not fits[own].any()  # not "fund": the question's own word
+    assert r.features[fits, INDEX["sim_kind_rel"]].max() == 0.0
+    no_kind = read(index, "Why did Venezuela and Iran grow closer?", index.settings)
+    assert not no_kind.features[:, INDEX["sim_kind"]].any()  # "why" names no kind of thing
 
 
 def test_quoted_phrases_of_a_question_and_whether_the_top_articles_hold_them():

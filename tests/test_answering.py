@@ -11,7 +11,7 @@ from qa.answer.attribution import full_name, quotes
 from qa.answer.candidates import mentions, question_slot
 from qa.answer.contexts import Context
 from qa.answer.evidence import Evidence, score_sentence
-from qa.answer.features import group
+from qa.answer.features import INDEX, descriptions, group
 from qa.answer.question import analyse
 from qa.answer.types import allowed, fits
 from qa.text.outlets import clean_title
@@ -321,6 +321,51 @@ def test_a_piece_of_a_longer_name_is_not_a_candidate_of_its_own():
         c.text for c, _ in group(mentions(analyse("What organization does Bryan Leib lead?"), contexts, {}), contexts)
     ]
     assert "Iranian Americans for Liberty" in texts and "Liberty" not in texts
+
+
+def test_a_persons_name_that_ends_a_longer_name_is_a_candidate_of_its_own():
+    """ "Secretary of State Antony Blinken": a title and a name; the person is a candidate (it was not, and the
+    title-name was no person to the scorer)."""
+    contexts = [ctx("Harbour Minister Elena Voss spoke to the fishermen on Monday.")]
+    got = {
+        c.text: {m.kind for m in ms}
+        for c, ms in group(mentions(analyse("Who spoke to the fishermen?"), contexts, {}), contexts)
+    }
+    assert "PERSON" in got["Elena Voss"] and "Harbour Minister Elena Voss" in got
+
+
+def test_a_name_is_described_by_the_common_noun_phrase_before_it_or_in_apposition_after_it():
+    """ "the dairy cooperative Hollow Creek Farmers" and "Brightwire, the ticketing app," say what kind of thing
+    the name is."""
+    contexts = [
+        ctx("Officials said the milk was bought by the dairy company Northfield Creamery Inc. on Friday."),
+        ctx("Fans bought seats through Brightwire, the ticketing app, and through Ana Cole and Ben Ortiz."),
+    ]
+    groups = group(mentions(analyse("Which company bought the milk?"), contexts, {}), contexts)
+    texts = [c.text for c, _ in groups]
+    described = dict(zip(texts, descriptions(groups, contexts), strict=True))
+    assert described["Northfield Creamery Inc"] == ["dairy company"]
+    assert "ticketing app" in described["Brightwire"]
+    assert not described["Ben Ortiz"]  # nothing says what he is
+    assert not described.get("Northfield", [])  # a piece of the name is not described on its own
+    assert not described["dairy company"]
+
+
+@pytest.mark.model
+def test_the_description_of_a_name_is_compared_with_the_asked_kind(tmp_path):
+    """sim_desc: "the dairy company Northfield Creamery Inc." fits "Which company …?"; the person "Ana Cole",
+    whom nothing describes, has none."""
+    from qa.answer.reading import read
+    from qa.api import build_index
+    from qa.index.loaded import load_index
+    from qa.settings import Settings
+
+    text = "Ana Cole said the milk was bought by the dairy company Northfield Creamery Inc. on Friday."
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "a", "title": "Milk sold", "text": text}) + "\n")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "index", Settings(), progress=False)
+    r = read(load_index(tmp_path / "index"), "Which company bought the milk?", Settings(), None)
+    sim = {c.text: r.features[i, INDEX["sim_desc"]] for i, c in enumerate(r.candidates)}
+    assert sim["Northfield Creamery Inc"] > 0.2 and sim.get("Ana Cole", 0) == 0
 
 
 @pytest.mark.parametrize(

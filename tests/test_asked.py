@@ -4,6 +4,7 @@ through the real model, and on the seed articles with questions other than seed-
 one were answered wrongly before)."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -66,6 +67,61 @@ def test_the_subject_of_the_questions_verb(question, subject):
 )
 def test_the_places_a_question_names(question, places):
     assert places <= question_places(question) and (places or not question_places(question))
+
+
+def _said_of_question_subject(question: str, text: str, words: list[str], scores: list[float]) -> list[str]:
+    """The candidates `words` (first occurrences in a one-sentence article) that _describes_subject keeps."""
+    import numpy as np
+
+    from qa.answer.asked import _describes_subject
+    from qa.answer.candidates import Mention
+    from qa.answer.contexts import Context
+    from qa.answer.evidence import Evidence
+
+    ctx = Context(Evidence("d", 0, len(text), text, 1.0, 1.0, 0), 0, len(text), None, text)
+    ms = [[Mention(w, "d", text.index(w), text.index(w) + len(w), "NP", 0)] for w in words]
+    r = SimpleNamespace(question=question, contexts=[ctx], mentions=ms, candidates=[m[0] for m in ms])
+    kept = _describes_subject(SimpleNamespace(parses=None), r, [True] * len(words), np.array(scores))
+    return [w for w, k in zip(words, kept, strict=True) if k]
+
+
+@pytest.mark.parametrize(
+    "question,text,words,kept",
+    [
+        (  # an apposition of the question's subject names her again
+            "Which newspaper does Lena Marsh run?",
+            "Lena Marsh, managing editor of the Harbor Ledger, said the paper will print daily.",
+            ["managing editor", "Harbor Ledger"],
+            ["Harbor Ledger"],
+        ),
+        (  # what a copula says the subject is
+            "What does Corran get for its wool?",
+            "Corran is the county's oldest market town, and it trades wool for salt.",
+            ["the county's oldest market town", "salt"],
+            ["salt"],
+        ),
+        (  # the question asks for the subject itself: no subject of its own
+            "Who is the managing editor of the Harbor Ledger?",
+            "Lena Marsh, managing editor of the Harbor Ledger, said the paper will print daily.",
+            ["managing editor", "Lena Marsh"],
+            ["managing editor", "Lena Marsh"],
+        ),
+        (  # a copula: the question asks what its subject is
+            "What is the name of the newspaper that Lena Marsh runs?",
+            "Lena Marsh runs the newspaper, the Harbor Ledger, from Quay Street.",
+            ["Harbor Ledger", "Quay Street"],
+            ["Harbor Ledger", "Quay Street"],
+        ),
+        (  # the best candidate is not said of the subject
+            "Which newspaper does Lena Marsh run?",
+            "Lena Marsh, managing editor of the Harbor Ledger, said the paper will print daily.",
+            ["Harbor Ledger", "managing editor"],
+            ["Harbor Ledger", "managing editor"],
+        ),
+    ],
+)
+def test_a_candidate_said_of_the_questions_own_subject_steps_aside(question, text, words, kept):
+    assert _said_of_question_subject(question, text, words, [2.0, 1.0]) == kept
 
 
 # ---------------------------------------------------------------- through the real model

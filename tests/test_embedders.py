@@ -67,3 +67,41 @@ def test_onnx_embedders_match_sentence_transformers_and_export_once(tmp_path, mo
     assert float(alone[0] @ quantised[0]) > 0.98
     assert [p.stat().st_mtime_ns for p in exported] == stamps  # cached, not exported again
     assert int8.embed([TEXTS[0]]).shape == (1, 384)  # a question runs on the one-thread session
+
+
+# ---------------------------------------------------------------- phrase vectors (qa/index/pieces.py)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_phrase_vectors_are_the_mean_of_word_pieces_run_once_through_the_model_and_cached(tmp_path, monkeypatch):
+    from qa.index import embedding, pieces
+
+    monkeypatch.setattr(embedding, "MODEL_CACHE", tmp_path / "models")
+    model = make_embedder(Settings())
+    phrases = embedding.phrase_embedder(model)
+    words = ["virus", "food", "bitcoin", "Taylor Swift", ""]
+    v = phrases.embed(words)
+    assert v.shape == (5, 384) and phrases.dim == 384
+    assert np.allclose(np.linalg.norm(v[:4], axis=1), 1.0, atol=1e-5) and not v[4].any()  # no pieces: zeros
+    full = model.embed(words[:2])
+    # a word of one piece: its table row is the model's embedding of the word alone (float16 in the table)
+    assert np.min(np.sum(v[:2] * full, axis=1)) > 0.999
+    kind = model.embed(["cryptocurrency"])[0]
+    assert v[2] @ kind > v[3] @ kind + 0.1  # bitcoin is a cryptocurrency, Taylor Swift is not
+    tables = list((tmp_path / "models").rglob("pieces-f16.npy"))
+    assert len(tables) == 1 and np.load(tables[0]).shape == (30522, 384)
+
+    def no_model_run(folder):
+        raise AssertionError("the cached table was computed again")
+
+    monkeypatch.setattr(pieces, "_compute", no_model_run)
+    again = embedding.phrase_embedder(make_embedder(Settings()))
+    assert np.array_equal(again.embed(words), v)
+
+
+def test_the_test_embedder_embeds_phrases_itself():
+    from qa.index.embedding import HashEmbedder, phrase_embedder
+
+    fake = HashEmbedder(32)
+    assert phrase_embedder(fake) is fake

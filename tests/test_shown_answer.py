@@ -159,6 +159,31 @@ def test_a_place_is_shown_with_the_state_or_country_written_after_it(question, t
     assert _shown(text, question, word, "GPE") == shown
 
 
+@pytest.mark.parametrize(
+    "question,text,word,shown",
+    [
+        (  # the question's own words, then the name
+            "Which Greek island did the storm hit?",
+            "The storm hit the Greek island of Thessa on Monday.",
+            "Greek island of Thessa",
+            "Thessa",
+        ),
+        ("Which city did the army retake?", "The army retook the city of Orlen.", "city of Orlen", "Orlen"),
+        # a name itself, every word capitalised, or words the question does not use
+        ("Which university did she lead?", "She led the University of Marlow.", "University of Marlow", None),
+        ("Which island did the storm hit?", "It hit the Greek island of Thessa.", "Greek island of Thessa", None),
+        ("Which city did the army retake?", "The army retook the city of heroes.", "city of heroes", None),
+    ],
+)
+def test_a_name_after_the_questions_own_words_for_what_it_asks_is_shown_alone(question, text, word, shown):
+    index = SimpleNamespace(articles={"d": SimpleNamespace(text=text)}, parses=None)
+    at = text.index(word)
+    reading = SimpleNamespace(question=question, info=analyse(question), contexts=[])
+    cand = Candidate(word, word.lower(), "d", at, at + len(word), "NP", 0)
+    assert shown_answer(index, reading, cand) == (shown or word, False)
+    assert text[at + len(word) - len(shown or word) : at + len(word)] == (shown or word)  # the candidate's end
+
+
 def test_a_derived_candidate_or_one_from_a_headline_is_shown_as_it_is():
     text = "Norwick trades grain for machine parts and coal."
     index = SimpleNamespace(articles={"d": SimpleNamespace(text=text)}, parses=None)

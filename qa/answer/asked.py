@@ -10,6 +10,10 @@ from the question's grammar that keep the scorer's best candidate only when noth
 - "Which Greek island …": a place the question names is not what it asks for, whether it names it
   ("… on US criminals": not "America") or by its adjective ("Greek": not "Greece"; "South Korean city":
   not "South Korea"), when another candidate may answer.
+- "What organization does Bryan E. Leib lead?": a candidate said of the question's own subject, in
+  apposition with it ("Bryan E. Leib, executive director of …") or what a copula says it is ("Norwick is
+  the region's busiest port"), names that subject again: it steps aside for a candidate in a passage
+  about as good.
 - "What does Iran provide …": when the question's verb has a subject of its own, a candidate in the
   same role of the same verb whose subject is the question's ("Iran provides gasoline and additives")
   answers before one whose subject is another ("the UAE provides cash"), in a passage about as good.
@@ -25,7 +29,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.answer.candidates import parsed, question_slot_verb, slot_verb, verb_stems
+from qa.answer.candidates import parsed, question_slot_verb, slot_verb, verb_stems, word_terms
 from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS
 from qa.answer.types import DEFINED_SHARE, NAMED, mention_evidence
 from qa.text.answers import normalize_answer
@@ -64,6 +68,7 @@ def asked_mask(index, r, ok: list[bool], scores) -> list[bool]:
         ok = [o and not _BARE_UNIT.match(c.text) for o, c in zip(ok, r.candidates, strict=True)]
     ok = _not_named_by_question(r, ok)
     ok = _named(r, ok)
+    ok = _describes_subject(index, r, ok, scores)
     return _same_subject(index, r, ok, scores)
 
 
@@ -172,16 +177,8 @@ def _agreement(index, r, ms, slot, subject: set[str], docs: dict) -> float:
     question's slot of (0 when none does). `docs`: the contexts parsed so far, by context number."""
     best = 0.0
     for m in ms:
-        if m.slot < 1.0 or not m.in_text:
-            continue
-        ctx = r.contexts[m.context]
-        if ctx.is_title or not (ctx.start <= m.start and m.end <= ctx.end):
-            continue
-        if m.context not in docs:
-            docs[m.context] = parsed([ctx], index.parses)[1]
-        doc = docs[m.context]
-        span = doc.char_span(m.start - ctx.start, m.end - ctx.start, alignment_mode="expand")
-        if span is None or not len(span):
+        span = _span(index, r, m, docs) if m.slot >= 1.0 else None
+        if span is None:
             continue
         verb = slot_verb(span.root, slot[0])
         subj = [c for c in verb.children if c.dep_ in _SUBJECTS]
@@ -190,6 +187,52 @@ def _agreement(index, r, ms, slot, subject: set[str], docs: dict) -> float:
         words = {w for s in subj for w in terms(" ".join(t.text for t in s.subtree))}
         best = max(best, len(words & subject) / len(subject))
     return best
+
+
+def _span(index, r, m, docs: dict):
+    """The parsed span of a mention in its passage (None in a headline, or outside the passage). `docs`:
+    the contexts parsed so far, by context number."""
+    ctx = r.contexts[m.context]
+    if not m.in_text or ctx.is_title or not (ctx.start <= m.start and m.end <= ctx.end):
+        return None
+    if m.context not in docs:
+        docs[m.context] = parsed([ctx], index.parses)[1]
+    span = docs[m.context].char_span(m.start - ctx.start, m.end - ctx.start, alignment_mode="expand")
+    return span if span is not None and len(span) else None
+
+
+def _said_of(index, r, ms, subject: set[str], docs: dict) -> bool:
+    """Whether every mention of a candidate read in a passage (one at least) is said of the question's
+    subject: in apposition with it ("Bryan E. Leib, executive director of …", "the executive director
+    of …, Bryan E. Leib,") or what a copula says it is ("Norwick is the region's busiest port")."""
+    spans = [s for s in (_span(index, r, m, docs) for m in ms) if s is not None]
+    for span in spans:
+        root = span.root
+        described = [c for c in root.children if c.dep_ == "appos"]  # "the executive director …, Bryan E. Leib"
+        if root.dep_ == "appos":
+            described.append(root.head)
+        elif root.dep_ == "attr":
+            described += [c for c in root.head.children if c.dep_ in _SUBJECTS]
+        if not any(set(word_terms(t.text)) & subject for t in described):
+            return False
+    return bool(spans)
+
+
+def _describes_subject(index, r, ok: list[bool], scores) -> list[bool]:
+    """When the best allowed candidate is said of the question's own subject (see _said_of: "What
+    organization does Bryan E. Leib lead?" → "executive director"; "Which goods does Norwick receive …?" →
+    "region's busiest port"), it names the subject again rather than what is asked: the candidates said of
+    it step aside, when another stands in a passage at least DEFINED_SHARE as good."""
+    slot, subject = question_subject(r.question)
+    if not subject or slot is None or slot[0] == "attr" or not any(ok):  # "What is the name of the beer …?"
+        return ok  # asks what its subject is: a candidate said of the subject may well be the answer
+    top = max((i for i, o in enumerate(ok) if o), key=lambda i: scores[i])
+    docs: dict = {}
+    if not _said_of(index, r, r.mentions[top], subject, docs):
+        return ok
+    ev = _evidence(r)
+    keep = [o and not _said_of(index, r, ms, subject, docs) for o, ms in zip(ok, r.mentions, strict=True)]
+    return keep if any(k and e >= DEFINED_SHARE * ev[top] for k, e in zip(keep, ev, strict=True)) else ok
 
 
 def _same_subject(index, r, ok: list[bool], scores) -> list[bool]:

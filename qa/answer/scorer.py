@@ -36,29 +36,33 @@ class Trees:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The sum of the trees' leaf values for each row of X, all trees walked at once (on flat arrays:
-        node ids numbered across trees, so each step is one 1-D take per array)."""
+        node ids numbered across trees, so each step is one 1-D take per array; a node's two children stand
+        side by side, right then left, so the step to the next node is one take too)."""
         n_trees, n_nodes = self.feature.shape
         if not len(X) or not n_trees:
             return np.zeros(len(X))
-        feature, threshold, left, right, value = self._flat
-        node = np.broadcast_to(np.arange(n_trees) * n_nodes, (len(X), n_trees))
+        feature, threshold, children, value = self._flat
+        node = np.broadcast_to(np.arange(n_trees, dtype=np.int64) * n_nodes, (len(X), n_trees))
         X = np.ascontiguousarray(X)
-        row = (np.arange(len(X)) * X.shape[1])[:, None]
+        row = (np.arange(len(X), dtype=np.int64) * X.shape[1])[:, None]
         flat_x = X.ravel()
         for _ in range(self.depth):  # a leaf points to itself: it stays put
             go_left = flat_x[row + feature[node]] <= threshold[node]
-            node = np.where(go_left, left[node], right[node])
+            node = children[2 * node + go_left]
         return value[node].sum(axis=1)
 
     @cached_property
     def _flat(self) -> tuple[np.ndarray, ...]:
-        """feature (leaves: 0), threshold, left, right (as flat node ids) and value, each flattened."""
-        base = (np.arange(self.feature.shape[0]) * self.feature.shape[1])[:, None]
+        """feature (leaves: 0), threshold, the children (as flat node ids: right at 2 i, left at 2 i + 1)
+        and value, each flattened."""
+        base = (np.arange(self.feature.shape[0], dtype=np.int64) * self.feature.shape[1])[:, None]
+        children = np.empty(2 * self.feature.size, dtype=np.int64)
+        children[0::2] = (self.right + base).ravel()
+        children[1::2] = (self.left + base).ravel()
         return (
-            np.maximum(self.feature, 0).ravel(),
+            np.maximum(self.feature, 0).ravel().astype(np.int64),
             self.threshold.ravel(),
-            (self.left + base).ravel(),
-            (self.right + base).ravel(),
+            children,
             self.value.ravel(),
         )
 

@@ -1,8 +1,10 @@
 """What a short answer shows: the chosen candidate as its article writes it where it stands. A name the
 article never writes without its "'s" or "& …" keeps it ("Wendy's"); a city keeps the state or country
 written right after it ("Jacksonville, Florida"); a thing listed with others keeps the list when the
-question asks for several or for an open "what" ("jet fuel and gold"). The shown text is always one
-slice of the article, `text[start:end]`, that holds the candidate's own words."""
+question asks for several or for an open "what" ("jet fuel and gold"); a name after "of" and the
+question's own words shows alone ("Greek island of Kalymnos" → "Kalymnos" for "Which Greek island …").
+The shown text is always one slice of the article, `text[start:end]`, that holds the candidate's own
+words (or, past the question's words, the name that ends them)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,19 @@ _NOUNS = frozenset({"NOUN", "PROPN", "NUM"})
 _JOINERS = frozenset({"and", "&"})  # not "or": alternatives ("Alabama, Utah or Nevada") are not all the answer
 _JOINED = re.compile(r"\s(?:and|or|&)\s|,\s")  # a candidate that already lists things
 MAX_LIST_WORDS = 10
+_WORDS_OF = re.compile(r"([\w’'-]+(?: [\w’'-]+)*?) of (?=[A-Z])")  # "Greek island of K…", up to the name
+
+
+def past_asked_words(r: Reading, c: Candidate) -> str:
+    """The name a candidate holds after "of" when all its words before it are the question's and one of
+    them is a common noun: "Greek island of Kalymnos" → "Kalymnos" for "Which Greek island was struck …?",
+    "city of Kherson" → "Kherson" for "Which city …?" (they repeat what is asked). Not "University of
+    Georgia" (a name, every word capitalised) nor "Festival of Lights"; the candidate's text otherwise."""
+    m = _WORDS_OF.match(c.text)
+    if m is None or not c.in_text or c.derived or not any(w.islower() for w in m.group(1).split()):
+        return c.text
+    lead = set(terms(m.group(1)))
+    return c.text[m.end() :] if lead and lead <= set(terms(r.question)) else c.text
 
 
 def shown_answer(index: Index, r: Reading, c: Candidate) -> tuple[str, bool]:
@@ -38,6 +53,9 @@ def shown_answer(index: Index, r: Reading, c: Candidate) -> tuple[str, bool]:
     listed = as_listed(index, r, c)
     if listed:
         return listed, True
+    bare = past_asked_words(r, c)
+    if bare != c.text:
+        return bare, False
     named = as_named(index, c)
     return (with_region(index, r, c) if named == c.text else named), False
 

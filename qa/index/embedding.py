@@ -179,6 +179,20 @@ def check_model(model: str) -> None:
         )
 
 
+def phrase_embedder(embedder: Embedder) -> Embedder:
+    """What embeds short phrases (answer candidates) for an index's embedder: the model's word-piece table
+    (qa/index/pieces.py: a look-up, not a model run); the test embedder and a model folder without a
+    tokenizer.json embed them themselves."""
+    from qa.index.pieces import PieceVectors
+
+    folder = getattr(embedder, "folder", None)  # an OnnxEmbedder's model folder
+    if folder is None and isinstance(embedder, SentenceTransformerEmbedder):
+        folder = resolve_model(embedder.name)
+    if folder is None or not (Path(folder) / "tokenizer.json").exists():
+        return embedder
+    return PieceVectors(Path(folder), getattr(embedder, "cache", MODEL_CACHE))
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder named in the settings: sentence-transformers; `MODEL@onnx-int8` / `MODEL@onnx`
     through ONNX Runtime (qa/index/onnx_embedding.py); `hash-N` the deterministic test embedder."""

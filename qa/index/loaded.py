@@ -60,6 +60,11 @@ class Index:
         return self.stored.parses
 
     @cached_property
+    def phrases(self) -> Embedder:
+        """Embeds answer candidates' words (qa/index/embedding.py phrase_embedder)."""
+        return embedding.phrase_embedder(self.embedder)
+
+    @cached_property
     def doc_of(self) -> list[str]:
         return [c.doc_id for c in self.chunks]
 

@@ -266,6 +266,11 @@ class MilvusIndex:
     def path(self) -> str:
         return self.target.label
 
+    @cached_property
+    def phrases(self) -> Embedder:
+        """Embeds answer candidates' words (qa/index/embedding.py phrase_embedder), as the local index does."""
+        return embedding.phrase_embedder(self.embedder)
+
     def _load_table(self) -> None:
         """The per-article table retrieval needs: ids, days and lead chunk rows, by article number."""
         rows = list(iterate(self.client, self.articles_name, "part == 0", ["doc", "doc_id", "day", "lead_row"]))

@@ -39,7 +39,7 @@ def split_backend(model: str) -> tuple[str, str]:
     return name, backend
 
 
-def _digest(folder: Path) -> str:
+def weights_digest(folder: Path) -> str:
     h = hashlib.sha256()
     for f in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")) + [folder / "config.json"]:
         if f.exists():
@@ -50,7 +50,7 @@ def _digest(folder: Path) -> str:
 
 def export(model_dir: Path, cache: Path, quantize: bool) -> Path:
     """The ONNX file for the model folder (exported and quantised on first use, then cached)."""
-    out = cache / f"{model_dir.name}-{_digest(model_dir)}"
+    out = cache / f"{model_dir.name}-{weights_digest(model_dir)}"
     fp32, int8 = out / "model.onnx", out / "model-int8-matmul-per-channel.onnx"
     wanted = int8 if quantize else fp32
     if wanted.exists():
