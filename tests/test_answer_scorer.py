@@ -305,6 +305,27 @@ def test_reading_compares_each_candidate_with_the_kind_the_question_names(seed_i
     assert not no_kind.features[:, INDEX["sim_kind"]].any()  # "why" names no kind of thing
 
 
+def test_the_asked_kinds_vector_is_computed_once_per_embedder():
+    from qa.answer.reading import kind_vector
+    from qa.index.embedding import HashEmbedder
+
+    class Counting(HashEmbedder):
+        calls = 0
+
+        def embed(self, texts, progress=None):
+            Counting.calls += 1
+            return super().embed(texts, progress)
+
+    embedder = Counting(64)
+    first = kind_vector(embedder, "person")
+    again = kind_vector(embedder, "person")
+    assert again is first and Counting.calls == 1 and not first.flags.writeable
+    assert np.array_equal(first, HashEmbedder(64).embed(["person"])[0])
+    kind_vector(embedder, "country")
+    assert Counting.calls == 2
+    assert kind_vector(Counting(64), "person") is not first and Counting.calls == 3  # another embedder: its own
+
+
 def test_quoted_phrases_of_a_question_and_whether_the_top_articles_hold_them():
     from qa.answer.reading import _quote_coverage, quoted_phrases
 

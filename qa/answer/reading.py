@@ -5,6 +5,7 @@ Reading (qa/answer/compose.py); learning reads training questions the same way (
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -124,8 +125,29 @@ def _kind_similarity(index: Index, kind: str, candidates: list[Candidate]) -> tu
     run through the model, 633 with the kind from the table too. The candidate in a 60-character window of
     its context, an earlier form, gained under a point; its words that are not the question's alone, 642
     against 655 (the kind's words in "LinkedIn, the networking platform" are evidence)."""
-    vector = index.embedder.embed([kind])[0]
+    vector = kind_vector(index.embedder, kind)
     return vector, index.phrases.embed([c.text for c in candidates]) @ vector
+
+
+_KIND_VECTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # embedder → {kind: vector}
+_KINDS_KEPT = 512
+
+
+def kind_vector(embedder, kind: str) -> np.ndarray:
+    """The model's vector of an asked kind, remembered per embedder (for as long as the embedder lives):
+    kinds recur ("person", "country"), and one model call was ~25 ms of a question's answer. Read-only."""
+    try:
+        known = _KIND_VECTORS.setdefault(embedder, {})
+    except TypeError:  # an embedder that takes no weak reference: not remembered
+        known = {}
+    vector = known.get(kind)
+    if vector is None:
+        vector = embedder.embed([kind])[0]
+        vector.setflags(write=False)
+        if len(known) >= _KINDS_KEPT:
+            known.clear()
+        known[kind] = vector
+    return vector
 
 
 def _description_similarity(index: Index, kind: np.ndarray, described: list[list[str]]) -> np.ndarray:
