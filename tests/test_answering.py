@@ -335,7 +335,7 @@ def test_a_persons_name_that_ends_a_longer_name_is_a_candidate_of_its_own():
 
 
 def test_a_name_is_described_by_the_common_noun_phrase_before_it_or_in_apposition_after_it():
-    """ "the dairy cooperative Hollow Creek Farmers" and "Brightwire, the ticketing app," say what kind of thing
+    """ "the dairy company Northfield Creamery Inc." and "Brightwire, the ticketing app," say what kind of thing
     the name is."""
     contexts = [
         ctx("Officials said the milk was bought by the dairy company Northfield Creamery Inc. on Friday."),

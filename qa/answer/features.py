@@ -148,14 +148,15 @@ def _inside_names(ms: list[Mention], names: dict[tuple[int, bool], list[Mention]
     ends the longer one is ("Antony Blinken" in "Secretary of State Antony Blinken": a title and a name)."""
     return all(
         any(
-            o.start <= m.start
-            and m.end <= o.end
-            and o.end - o.start > m.end - m.start
-            and not (m.kind == "PERSON" and m.end == o.end)
-            for o in names.get((m.context, m.in_text), ())
+            _within(m, o) and not (m.kind == "PERSON" and m.end == o.end) for o in names.get((m.context, m.in_text), ())
         )
         for m in ms
     )
+
+
+def _within(m: Mention, o: Mention) -> bool:
+    """Whether `o`, a longer mention, covers `m` (both in one context)."""
+    return o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
 
 
 def question_row(info: QuestionInfo) -> np.ndarray:
@@ -216,7 +217,7 @@ def descriptions(groups: list[tuple[Candidate, list[Mention]]], ctxs: list[Conte
         commons = [m for _, m in rows if m.kind in _COMMON and _is_common(m.text)]
         names = [(r, n) for r, n in rows if (n.kind in _NAME_KINDS or _is_name(n.text)) and not _is_common(n.text)]
         for r, n in names if commons else ():
-            if any(o.start <= n.start and n.end <= o.end and o.end - o.start > n.end - n.start for _, o in names):
+            if any(_within(n, o) for _, o in names):
                 continue  # "Iranian" in "Iranian Americans for Liberty": the whole name is described
             for d in commons:
                 if d.end < n.start:
