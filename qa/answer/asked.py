@@ -27,12 +27,12 @@ questions rarely have ("how large" never occurs in them; a bare unit answered on
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from qa.answer.candidates import parsed, question_slot_verb, slot_verb, verb_stems, word_terms
 from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS
 from qa.answer.types import DEFINED_SHARE, NAMED, mention_evidence
 from qa.text.answers import normalize_answer
+from qa.text.nlp import question_doc
 from qa.text.terms import terms
 
 AMOUNTS = frozenset({"MONEY", "QUANTITY", "CARDINAL", "PERCENT"})
@@ -76,7 +76,7 @@ def question_places(question: str) -> set[str]:
     """The places the question names, normalised: by name (spaCy's GPE and LOC in its parse) and by
     adjective ("Greek" → "greece"), with the other names of the US and the UK."""
     named = {normalize_answer(DEMONYMS[m.group(0).lower()]) for m in DEMONYM_WORD.finditer(question)}
-    named |= {normalize_answer(e.text) for e in _question_doc(question).ents if e.label_ in ("GPE", "LOC")}
+    named |= {normalize_answer(e.text) for e in question_doc(question).ents if e.label_ in ("GPE", "LOC")}
     return named.union(*(same for same in _ONE_PLACE if same & named))
 
 
@@ -100,12 +100,6 @@ def _evidence(r) -> list[float]:
     return [mention_evidence(r, ms) for ms in r.mentions]
 
 
-@lru_cache(maxsize=64)
-def _question_doc(question: str):
-    """The question's parse, once for both rules that read it."""
-    return parsed([], None, question)[0]
-
-
 def _heads(text: str) -> list[str]:
     """The words that may head a name: the last, and each one before an "of"."""
     words = text.split()
@@ -126,7 +120,7 @@ def asked_head(question: str, wh: str) -> str:
     university's football team …"); "" when there is none."""
     if wh not in ("what", "which"):
         return ""
-    for t in _question_doc(question):
+    for t in question_doc(question):
         if t.lower_ == wh and t.dep_ == "det" and t.head.pos_ == "NOUN":
             owner = [c for c in t.head.children if c.dep_ == "poss" and c.i == t.i + 1]
             return (owner[0] if owner else t.head).lower_  # "which university's team": the university
@@ -161,7 +155,7 @@ def question_subject(question: str) -> tuple[tuple | None, set[str]]:
     """The question's slot (candidates.question_slot) and the terms of its verb's own subject: {"iran"}
     for "What does Iran provide …"; an empty set when the subject is what is asked ("Which airline was
     rocked …") or there is none."""
-    found = question_slot_verb(_question_doc(question))
+    found = question_slot_verb(question_doc(question))
     if found is None:
         return None, set()
     role, prep, verb = found

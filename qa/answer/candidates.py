@@ -14,7 +14,7 @@ from qa.answer.contexts import Context
 from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS, PLACE_KINDS, fits_place
 from qa.answer.question import QuestionInfo
 from qa.index.parses import TITLE
-from qa.text.nlp import lemma, parse
+from qa.text.nlp import lemma, parse, question_doc
 from qa.text.terms import terms
 
 MAX_WORDS = 12  # a longer span is not an answer (the evaluation's answers are at most 12 words)
@@ -112,14 +112,15 @@ def word_terms(word: str) -> tuple[str, ...]:
 
 
 def parsed(ctxs: list[Context], parses=None, question: str = "") -> list:
-    """The spaCy Doc of the question, then of each context: stored at ingest when it is there (a
-    headline, a lead sentence), else parsed now, with the question, in one call of the pipeline."""
-    docs = [None, *(_stored(c, parses) for c in ctxs)] if parses is not None else [None] * (1 + len(ctxs))
-    texts = [question, *(c.text for c in ctxs)]
+    """The spaCy Doc of the question (remembered: qa/text/nlp.py question_doc), then of each context:
+    stored at ingest when it is there (a headline, a lead sentence), else parsed now, in one call of the
+    pipeline."""
+    docs = [*(_stored(c, parses) for c in ctxs)] if parses is not None else [None] * len(ctxs)
     missing = [i for i, d in enumerate(docs) if d is None]
-    for i, doc in zip(missing, parse([texts[i] for i in missing]), strict=True):
-        docs[i] = doc
-    return docs
+    if missing:
+        for i, doc in zip(missing, parse([ctxs[i].text for i in missing]), strict=True):
+            docs[i] = doc
+    return [question_doc(question), *docs]
 
 
 def _stored(c: Context, parses):
@@ -315,7 +316,7 @@ def question_slot(question: str, doc=None) -> Slot | None:
     swap oil shipments for?", ("obj", "", provide) for "what does the UAE provide", ("subj", "", announce)
     for "Which company announced …". A preposition left without its object is the slot first. `doc`:
     the question's parse, when the caller has it."""
-    found = question_slot_verb(doc if doc is not None else parse([question])[0])
+    found = question_slot_verb(doc if doc is not None else question_doc(question))
     return None if found is None else (found[0], found[1], verb_stems(found[2]))
 
 

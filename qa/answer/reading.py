@@ -28,7 +28,7 @@ from qa.index.loaded import Index
 from qa.retrieve.fusion import Ranked, rank_articles
 from qa.settings import Settings
 from qa.text.answers import normalize_answer
-from qa.text.nlp import parse
+from qa.text.nlp import question_doc
 from qa.text.terms import terms
 
 N_CONTEXTS = 10  # evidence sentences read for candidates
@@ -112,7 +112,7 @@ def kind_phrase(info: QuestionInfo) -> str:
     found = " ".join(info.type_words) or info.type_noun or _KIND_WORDS.get(info.wh, "")
     if (found and not found.endswith(" of")) or info.wh not in ("what", "which"):  # "type of": the noun follows
         return found
-    return asked_kind(parse([info.text])[0])
+    return asked_kind(question_doc(info.text))
 
 
 def _kind_similarity(index: Index, kind: str, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from qa.answer.features import Candidate
 from qa.answer.gazetteer import COUNTRIES, US_STATES, is_known_place
 from qa.answer.reading import Reading
 from qa.index.loaded import Index
+from qa.text.nlp import question_doc
 from qa.text.terms import terms
 
 _NAME_TAIL = re.compile(r"( & [A-Z](?:[\w’'-]*\w)?)|(['’]s)(?!\w)")  # what may complete a name: see as_named
@@ -113,7 +114,7 @@ def wants_several(r: Reading) -> bool:
         return True
     if info.wh not in ("what", "which"):
         return False
-    doc = parsed([], None, info.text)[0]
+    doc = question_doc(info.text)
     wh = next((t for t in doc if t.lower_ == info.wh), None)
     if wh is None:
         return False
