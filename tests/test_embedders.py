@@ -69,6 +69,38 @@ def test_onnx_embedders_match_sentence_transformers_and_export_once(tmp_path, mo
     assert int8.embed([TEXTS[0]]).shape == (1, 384)  # a question runs on the one-thread session
 
 
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_questions_few_texts_run_through_onnx_runtime_with_the_vectors_torch_gives(tmp_path, monkeypatch):
+    """The default embedder runs a question (and the asked kind) through the same weights exported to
+    ONNX, ~2-3x faster for one short text; an index's many chunks still go through torch."""
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed: questions are embedded by torch")
+    from qa.index import embedding
+
+    monkeypatch.setattr(embedding, "MODEL_CACHE", tmp_path / "models")
+    embedder = make_embedder(Settings())
+    texts = TEXTS * 5  # 20 texts: more than SMALL_BATCH, so torch
+    by_torch = embedder.embed(texts)
+    assert not (tmp_path / "models").exists()  # nothing exported for a batch of many texts
+    for text, reference in zip(TEXTS, by_torch, strict=False):
+        alone = embedder.embed([text])
+        assert alone.shape == (1, 384) and alone.dtype == np.float32
+        assert np.abs(alone[0] - reference).max() < 1e-5
+    assert np.abs(embedder.embed(TEXTS) - by_torch[: len(TEXTS)]).max() < 1e-5  # padded to the longest
+    assert embedder.embed([]).shape == (0, 384)
+    assert [p.name for p in (tmp_path / "models").rglob("*.onnx")] == ["model.onnx"]  # fp32, exported once
+
+
+def test_without_onnx_runtime_a_question_is_embedded_by_torch(monkeypatch):
+    from qa.index import embedding
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` raises ImportError
+    embedder = embedding.SentenceTransformerEmbedder()
+    monkeypatch.setattr(embedder, "_embed", lambda texts, progress: np.ones((len(texts), 3), dtype=np.float32))
+    assert embedder.embed(["A question?"]).shape == (1, 3)
+    assert embedder._small_batches() is None
+
+
 # ---------------------------------------------------------------- phrase vectors (qa/index/pieces.py)
 
 
