@@ -113,6 +113,24 @@ def test_answering_reads_the_same_candidates_with_stored_parses(tmp_path, small_
         assert hits  # the headlines and lead sentences came from the store
 
 
+def test_answering_parses_the_question_once(tmp_path, small_chunks, monkeypatch):
+    """The candidates' slot, the asked kind, the rules after ranking and wants_several all read the
+    question's parse: it is parsed once (qa.text.nlp.question_doc), and equals a parse of its own."""
+    from qa.api import ask
+    from qa.text import nlp
+
+    build_index([write(tmp_path / "a", ARTICLES)], tmp_path / "index", small_chunks, progress=False)
+    index = load_index(tmp_path / "index")
+    texts = []
+    real = nlp.parse_all
+    monkeypatch.setattr(nlp, "parse_all", lambda batch, batch_size: real(texts.extend(batch) or batch, batch_size))
+    question = "Which company built the new harbour for the city?"  # a "which" question: every reader of the parse
+    nlp.question_doc.cache_clear()
+    ask(question, index)
+    assert texts.count(question) == 1
+    assert same_doc(nlp.question_doc(question), parse([question])[0])
+
+
 def _key(c):
     return (TITLE, TITLE) if c.is_title else (c.start, c.end)
 

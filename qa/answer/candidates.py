@@ -107,7 +107,7 @@ def mentions(
 
 @lru_cache(maxsize=1 << 16)
 def word_terms(word: str) -> tuple[str, ...]:
-    """terms() of one token's text, remembered: the same words recur in every passage."""
+    """terms() of one token's text (or its lemma), remembered: the same words recur in every passage."""
     return tuple(terms(word))
 
 
@@ -387,7 +387,7 @@ def slot_verb(root, role: str):
 
 
 def verb_stems(token) -> frozenset[str]:
-    return frozenset((*word_terms(token.text), *terms(lemma(token))))
+    return frozenset((*word_terms(token.text), *word_terms(lemma(token))))
 
 
 def _speaker(c: Context, i: int, articles: dict) -> list[Mention]:
@@ -430,7 +430,7 @@ def _demonyms(text: str, i: int, base, anchors, info: QuestionInfo) -> list[Ment
 
 def _stem_in(token, qwords: set[str]) -> bool:
     """True when the token (as written or as its lemma) is one of the question's words."""
-    return any(t in qwords for t in (*word_terms(token.text), *terms(lemma(token))))
+    return any(t in qwords for t in (*word_terms(token.text), *word_terms(lemma(token))))
 
 
 @cache
