@@ -20,6 +20,7 @@ from qa.errors import QAError
 SCORER_FILE = Path(__file__).with_name("scorer.json")
 FORMAT = 1
 MAX_MARGIN = 5.0
+FULL_STEPS = 5  # steps of every tree walk before only the unfinished walks go on (Trees.predict)
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,38 @@ class Trees:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The sum of the trees' leaf values for each row of X, all trees walked at once (on flat arrays:
         node ids numbered across trees, so each step is one 1-D take per array; a node's two children stand
-        side by side, right then left, so the step to the next node is one take too)."""
+        side by side, right then left, so the step to the next node is one take too). After the first
+        FULL_STEPS steps most walks stand on a leaf (the shipped trees are up to 12 deep), so the later steps
+        take only the walks that do not: the shipped 900 trees over a realtimeqa-dev question's ~160
+        candidates ~6.5 ms instead of ~11 (2, 3, 4 or 6 full steps: ~8.8, 7.8, 6.9, 6.6 ms)."""
         n_trees, n_nodes = self.feature.shape
         if not len(X) or not n_trees:
             return np.zeros(len(X))
-        feature, threshold, children, value = self._flat
+        feature, threshold, children, value, leaf = self._flat
         node = np.broadcast_to(np.arange(n_trees, dtype=np.int64) * n_nodes, (len(X), n_trees))
         X = np.ascontiguousarray(X)
         row = (np.arange(len(X), dtype=np.int64) * X.shape[1])[:, None]
         flat_x = X.ravel()
-        for _ in range(self.depth):  # a leaf points to itself: it stays put
+        for _ in range(min(self.depth, FULL_STEPS)):  # a leaf points to itself: it stays put
             go_left = flat_x[row + feature[node]] <= threshold[node]
             node = children[2 * node + go_left]
-        return value[node].sum(axis=1)
+        node = node.ravel()  # a copy: the walks go on in place
+        walking = np.flatnonzero(~leaf[node])
+        at = np.repeat(row.ravel(), n_trees)[walking]  # each walk's row of X, as an offset into flat_x
+        for _ in range(self.depth - FULL_STEPS):
+            if not walking.size:
+                break
+            here = node[walking]
+            there = children[2 * here + (flat_x[at + feature[here]] <= threshold[here])]
+            node[walking] = there
+            going = ~leaf[there]
+            walking, at = walking[going], at[going]
+        return value[node].reshape(len(X), n_trees).sum(axis=1)
 
     @cached_property
     def _flat(self) -> tuple[np.ndarray, ...]:
-        """feature (leaves: 0), threshold, the children (as flat node ids: right at 2 i, left at 2 i + 1)
-        and value, each flattened."""
+        """feature (leaves: 0), threshold, the children (as flat node ids: right at 2 i, left at 2 i + 1),
+        value and whether a node is a leaf, each flattened."""
         base = (np.arange(self.feature.shape[0], dtype=np.int64) * self.feature.shape[1])[:, None]
         children = np.empty(2 * self.feature.size, dtype=np.int64)
         children[0::2] = (self.right + base).ravel()
@@ -64,6 +79,7 @@ class Trees:
             self.threshold.ravel(),
             children,
             self.value.ravel(),
+            (self.feature < 0).ravel(),
         )
 
     def to_json(self) -> dict:
