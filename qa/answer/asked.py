@@ -190,7 +190,7 @@ def _span(index, r, m, docs: dict):
     if not m.in_text or ctx.is_title or not (ctx.start <= m.start and m.end <= ctx.end):
         return None
     if m.context not in docs:
-        docs[m.context] = parsed([ctx], index.parses)[1]
+        docs[m.context] = parsed([ctx], index.parses)[0]
     span = docs[m.context].char_span(m.start - ctx.start, m.end - ctx.start, alignment_mode="expand")
     return span if span is not None and len(span) else None
 

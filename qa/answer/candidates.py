@@ -95,8 +95,8 @@ def mentions(
     each mention; `parses` the index's stored parses (qa/index/parses.py), if any."""
     qwords = set(terms(info.text))
     weights = weights or dict.fromkeys(qwords, 1.0)
-    question_doc, *docs = parsed(ctxs, parses, info.text)
-    slot = question_slot(info.text, question_doc)
+    docs = parsed(ctxs, parses)
+    slot = question_slot(info.text)
     kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
     noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
     out: list[Mention] = []
@@ -111,16 +111,15 @@ def word_terms(word: str) -> tuple[str, ...]:
     return tuple(terms(word))
 
 
-def parsed(ctxs: list[Context], parses=None, question: str = "") -> list:
-    """The spaCy Doc of the question (remembered: qa/text/nlp.py question_doc), then of each context:
-    stored at ingest when it is there (a headline, a lead sentence), else parsed now, in one call of the
-    pipeline."""
-    docs = [*(_stored(c, parses) for c in ctxs)] if parses is not None else [None] * len(ctxs)
+def parsed(ctxs: list[Context], parses=None) -> list:
+    """The spaCy Doc of each context: stored at ingest when it is there (a headline, a lead sentence),
+    else parsed now, in one call of the pipeline. (The question's: qa/text/nlp.py question_doc.)"""
+    docs = [_stored(c, parses) for c in ctxs] if parses is not None else [None] * len(ctxs)
     missing = [i for i, d in enumerate(docs) if d is None]
     if missing:
         for i, doc in zip(missing, parse([ctxs[i].text for i in missing]), strict=True):
             docs[i] = doc
-    return [question_doc(question), *docs]
+    return docs
 
 
 def _stored(c: Context, parses):
@@ -311,12 +310,11 @@ Slot = tuple[str, str, frozenset[str]]  # (role, preposition, stems of the verb)
 _SLOT_ROLES = {"nsubj": "subj", "nsubjpass": "obj", "dobj": "obj", "attr": "attr", "pobj": "pobj"}
 
 
-def question_slot(question: str, doc=None) -> Slot | None:
+def question_slot(question: str) -> Slot | None:
     """What the question asks for, as a role of its verb: ("pobj", "for", swap) for "What does Venezuela
     swap oil shipments for?", ("obj", "", provide) for "what does the UAE provide", ("subj", "", announce)
-    for "Which company announced …". A preposition left without its object is the slot first. `doc`:
-    the question's parse, when the caller has it."""
-    found = question_slot_verb(doc if doc is not None else question_doc(question))
+    for "Which company announced …". A preposition left without its object is the slot first."""
+    found = question_slot_verb(question_doc(question))
     return None if found is None else (found[0], found[1], verb_stems(found[2]))
 
 

@@ -136,7 +136,7 @@ def as_listed(index: Index, r: Reading, c: Candidate) -> str | None:
     before, after = article[max(0, c.start - 5) : c.start], article[c.end : c.end + 5]
     if not (_LISTED_NEAR.search(before) or _LISTED_NEAR.search(after)) or not wants_several(r):
         return None
-    doc = parsed([ctx], index.parses)[1]
+    doc = parsed([ctx], index.parses)[0]
     span = doc.char_span(c.start - ctx.start, c.end - ctx.start, alignment_mode="expand")
     if span is None:
         return None

@@ -109,7 +109,7 @@ class SentenceTransformerEmbedder:
             folder = Path(resolve_model(self.name))
             if device() == "cpu" and (folder / "tokenizer.json").exists():
                 try:
-                    import onnxruntime  # noqa: F401  (the scale extra's; absent: torch)
+                    import onnxruntime  # noqa: F401  (in requirements.txt; absent: torch)
 
                     from qa.index.onnx_embedding import OnnxEmbedder
 
