@@ -29,7 +29,7 @@ from qa.retrieve.fusion import Ranked, rank_articles
 from qa.settings import Settings
 from qa.text.answers import normalize_answer
 from qa.text.nlp import question_doc
-from qa.text.terms import terms
+from qa.text.terms import distinct_terms, terms
 
 N_CONTEXTS = 10  # evidence sentences read for candidates
 N_TITLES = 8  # headlines of the top articles read for candidates
@@ -167,7 +167,7 @@ def _description_similarity(index: Index, kind: np.ndarray, described: list[list
 @lru_cache(maxsize=256)
 def term_set(text: str) -> frozenset[str]:
     """The terms of an article's text (remembered: the next questions often read the same articles)."""
-    return frozenset(terms(text))
+    return distinct_terms(text)
 
 
 def _question_features(index: Index, question: str, ranked, evidence, top_texts, n_cands: int) -> np.ndarray:

@@ -22,3 +22,11 @@ def terms(text: str) -> list[str]:
     stemmer, stop = _stemmer_and_stopwords()
     words = [w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower())]
     return stemmer.stemWords([w for w in words if w not in stop and w])
+
+
+def distinct_terms(text: str) -> frozenset[str]:
+    """The set of `terms(text)`, each distinct word stemmed once (a long article's ~1,500 words hold ~600
+    distinct ones: ~2.2 instead of ~3.5 ms an article)."""
+    stemmer, stop = _stemmer_and_stopwords()
+    words = {w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower())}
+    return frozenset(stemmer.stemWords([w for w in words if w not in stop and w]))
