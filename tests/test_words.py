@@ -2,7 +2,7 @@
 set of its terms; lemmas are the rule lemmatizer's, its word lists held as sets. Real spaCy model."""
 
 from qa.text.nlp import lemma, parse, pipeline
-from qa.text.terms import distinct_terms, terms
+from qa.text.terms import distinct_terms, has_terms, terms
 
 TEXTS = [
     "The harbour in Port Elin opened on Tuesday after four years of work, the mayor, Ana Ruiz, said.",
@@ -16,6 +16,12 @@ def test_distinct_terms_are_the_set_of_the_terms():
     for text in TEXTS:
         assert distinct_terms(text) == frozenset(terms(text))
     assert distinct_terms(TEXTS[0]) >= {"harbour", "elin", "open", "tuesday", "mayor"}
+
+
+def test_has_terms_is_whether_there_are_terms():
+    for text in [*TEXTS, "of the", "It is", "who", "...", "’s", "12", "U.S.", "a.b", "Mr. Ruiz", "them all"]:
+        assert has_terms(text) == bool(terms(text)), text
+    assert not has_terms("of the") and has_terms("Mr. Ruiz")
 
 
 def test_lemmas_are_the_rule_lemmatizers_with_its_word_lists_as_sets():

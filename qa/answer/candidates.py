@@ -15,7 +15,7 @@ from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS, PLACE_KINDS, fits_place
 from qa.answer.question import QuestionInfo
 from qa.index.parses import TITLE
 from qa.text.nlp import lemma, parse, question_doc
-from qa.text.terms import terms
+from qa.text.terms import has_terms, terms
 
 MAX_WORDS = 12  # a longer span is not an answer (the evaluation's answers are at most 12 words)
 LOCAL = 10  # words either side of a mention in which the question's words are looked for
@@ -223,7 +223,11 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 def _acceptable(text: str) -> bool:
     words = text.split()
-    return 0 < len(words) <= MAX_WORDS and text.lower() not in _PRONOUNS and bool(terms(text) or re.search(r"\d", text))
+    return (
+        0 < len(words) <= MAX_WORDS
+        and text.lower() not in _PRONOUNS
+        and (has_terms(text) or re.search(r"\d", text) is not None)
+    )
 
 
 class _Local:

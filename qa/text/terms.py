@@ -30,3 +30,9 @@ def distinct_terms(text: str) -> frozenset[str]:
     stemmer, stop = _stemmer_and_stopwords()
     words = {w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower())}
     return frozenset(stemmer.stemWords([w for w in words if w not in stop and w]))
+
+
+def has_terms(text: str) -> bool:
+    """Whether `terms(text)` is not empty, without stemming (no word's stem is empty)."""
+    _, stop = _stemmer_and_stopwords()
+    return any(w and w not in stop for w in (x.replace("’", "'").replace(".", "") for x in _WORD.findall(text.lower())))
