@@ -20,19 +20,22 @@ def _stemmer_and_stopwords():
 def terms(text: str) -> list[str]:
     """Lower-cased, stemmed words of the text, stopwords removed."""
     stemmer, stop = _stemmer_and_stopwords()
-    words = [w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower())]
-    return stemmer.stemWords([w for w in words if w not in stop and w])
+    return stemmer.stemWords([w for w in _words(text) if w not in stop and w])
+
+
+def _words(text: str):
+    """The text's words, lower case, curly apostrophes straight and dots dropped ("U.S." → "us")."""
+    return (w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower()))
 
 
 def distinct_terms(text: str) -> frozenset[str]:
     """The set of `terms(text)`, each distinct word stemmed once (a long article's ~1,500 words hold ~600
     distinct ones: ~2.2 instead of ~3.5 ms an article)."""
     stemmer, stop = _stemmer_and_stopwords()
-    words = {w.replace("’", "'").replace(".", "") for w in _WORD.findall(text.lower())}
-    return frozenset(stemmer.stemWords([w for w in words if w not in stop and w]))
+    return frozenset(stemmer.stemWords([w for w in set(_words(text)) if w not in stop and w]))
 
 
 def has_terms(text: str) -> bool:
     """Whether `terms(text)` is not empty, without stemming (no word's stem is empty)."""
     _, stop = _stemmer_and_stopwords()
-    return any(w and w not in stop for w in (x.replace("’", "'").replace(".", "") for x in _WORD.findall(text.lower())))
+    return any(w and w not in stop for w in _words(text))
