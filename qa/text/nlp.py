@@ -36,7 +36,9 @@ def _words_as_sets(lemmatizer) -> None:
     looking a new noun up took ~1.7 ms, a verb ~0.45 ms, ~4 ms a question. Membership is all it asks
     of them, so the lemmas are the same."""
     table = lemmatizer.lookups.get_table("lemma_index", None)
-    for key in list(table.keys()) if table is not None else ():
+    if table is None:
+        return
+    for key in list(table.keys()):
         table[key] = frozenset(table[key])
 
 
