@@ -125,10 +125,31 @@ def test_answering_parses_the_question_once(tmp_path, small_chunks, monkeypatch)
     real = nlp.parse_all
     monkeypatch.setattr(nlp, "parse_all", lambda batch, batch_size: real(texts.extend(batch) or batch, batch_size))
     question = "Which company built the new harbour for the city?"  # a "which" question: every reader of the parse
-    nlp.question_doc.cache_clear()
+    nlp.forget_questions()
     ask(question, index)
     assert texts.count(question) == 1
     assert same_doc(nlp.question_doc(question), parse([question])[0])
+
+
+def test_the_question_is_parsed_in_the_passages_call_and_gives_the_docs_of_separate_calls(monkeypatch):
+    """Answering parses its live passages and the question in one call of the pipeline (a call of its own
+    cost ~6 ms); every Doc is the one a call of its own gives, and the question's is remembered."""
+    from qa.text import nlp
+
+    passages = ["The harbour opened on Tuesday after four years of work.", "Mayor Ana Ruiz cut the ribbon."]
+    question = "Who cut the ribbon at the harbour?"
+    alone = [*parse(passages), parse([question])[0]]
+    calls = []
+    real = nlp.parse_all
+    monkeypatch.setattr(
+        nlp, "parse_all", lambda batch, batch_size: real(calls.append(list(batch)) or batch, batch_size)
+    )
+    nlp.forget_questions()
+    docs = nlp.parse_with_question(passages, question)
+    assert calls == [[*passages, question]]
+    assert all(same_doc(d, a) for d, a in zip([*docs, nlp.question_doc(question)], alone, strict=True))
+    assert nlp.parse_with_question(passages[:1], question) and calls[1:] == [passages[:1]]  # remembered now
+    assert len(calls) == 2
 
 
 def _key(c):

@@ -14,7 +14,7 @@ from qa.answer.contexts import Context
 from qa.answer.gazetteer import DEMONYM_WORD, DEMONYMS, PLACE_KINDS, fits_place
 from qa.answer.question import QuestionInfo
 from qa.index.parses import TITLE
-from qa.text.nlp import lemma, parse, question_doc
+from qa.text.nlp import lemma, parse, parse_with_question, question_doc
 from qa.text.terms import has_terms, terms
 
 MAX_WORDS = 12  # a longer span is not an answer (the evaluation's answers are at most 12 words)
@@ -95,7 +95,7 @@ def mentions(
     each mention; `parses` the index's stored parses (qa/index/parses.py), if any."""
     qwords = set(terms(info.text))
     weights = weights or dict.fromkeys(qwords, 1.0)
-    docs = parsed(ctxs, parses)
+    docs = parsed(ctxs, parses, info.text)
     slot = question_slot(info.text)
     kind_terms = set(terms(" ".join(info.type_words) or info.type_noun))
     noun = set(terms(info.type_noun))  # the asked noun alone ("platform", not "social media platform")
@@ -111,13 +111,15 @@ def word_terms(word: str) -> tuple[str, ...]:
     return tuple(terms(word))
 
 
-def parsed(ctxs: list[Context], parses=None) -> list:
+def parsed(ctxs: list[Context], parses=None, question: str | None = None) -> list:
     """The spaCy Doc of each context: stored at ingest when it is there (a headline, a lead sentence),
-    else parsed now, in one call of the pipeline. (The question's: qa/text/nlp.py question_doc.)"""
+    else parsed now, in one call of the pipeline, with the `question` when one is given and its parse is
+    not remembered yet (qa/text/nlp.py question_doc reads it from there)."""
     docs = [_stored(c, parses) for c in ctxs] if parses is not None else [None] * len(ctxs)
     missing = [i for i, d in enumerate(docs) if d is None]
     if missing:
-        for i, doc in zip(missing, parse([ctxs[i].text for i in missing]), strict=True):
+        texts = [ctxs[i].text for i in missing]
+        for i, doc in zip(missing, parse_with_question(texts, question) if question else parse(texts), strict=True):
             docs[i] = doc
     return docs
 
