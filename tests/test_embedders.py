@@ -132,6 +132,32 @@ def test_phrase_vectors_are_the_mean_of_word_pieces_run_once_through_the_model_a
     assert np.array_equal(again.embed(words), v)
 
 
+def test_phrase_vectors_are_each_texts_own_mean_of_its_piece_rows_bit_for_bit():
+    """PieceVectors.embed sums all texts' piece rows at once: each text's vector is exactly the normalised
+    float32 mean of its own rows (its pieces in order), zeros for a text without pieces."""
+    from pathlib import Path
+
+    from tokenizers import Tokenizer
+
+    from qa.index.embedding import resolve_model
+    from qa.index.pieces import PieceVectors
+    from qa.settings import DEFAULT_MODEL
+
+    folder = Path(resolve_model(DEFAULT_MODEL))
+    phrases = PieceVectors(folder)
+    phrases._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    phrases._tokenizer.no_padding()  # as load() sets it
+    phrases._table = np.random.default_rng(3).normal(size=(30522, 16)).astype(np.float16)
+    texts = ["virus", "", "Taylor Swift", "the networking platform", "$12.6 million", " ", "Kalymnos", "RSV"]
+    means = np.zeros((len(texts), 16), dtype=np.float32)  # each text's own mean, as the rows were once taken
+    for i, text in enumerate(texts):
+        ids = phrases._tokenizer.encode(text, add_special_tokens=False).ids
+        if ids:
+            means[i] = phrases._table[ids].astype(np.float32).mean(axis=0)
+    want = means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    assert np.array_equal(phrases.embed(texts), want) and not want[1].any()
+
+
 def test_the_test_embedder_embeds_phrases_itself():
     from qa.index.embedding import HashEmbedder, phrase_embedder
 
