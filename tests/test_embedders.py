@@ -135,8 +135,6 @@ def test_phrase_vectors_are_the_mean_of_word_pieces_run_once_through_the_model_a
 def test_phrase_vectors_are_each_texts_own_mean_of_its_piece_rows_bit_for_bit():
     """PieceVectors.embed sums all texts' piece rows at once: each text's vector is exactly the normalised
     float32 mean of its own rows (its pieces in order), zeros for a text without pieces."""
-    from pathlib import Path
-
     from tokenizers import Tokenizer
 
     from qa.index.embedding import resolve_model
