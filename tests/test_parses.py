@@ -1,5 +1,5 @@
 """Parses stored at ingest (qa/index/parses.py): a Doc rebuilt from stored arrays equals a fresh parse;
-ingest stores every headline and first chunk, keeps the parses of unchanged articles, parses changed
+ingest stores every headline and the first chunks (LEAD_CHUNKS), keeps the parses of unchanged articles, parses changed
 ones again, and ignores parses made by another parser; answering reads the same candidates with and
 without them. Real spaCy model, hash embedder."""
 
@@ -17,7 +17,7 @@ from qa.errors import IndexCorruptError
 from qa.index import parses as parses_mod
 from qa.index.layout import current_folder
 from qa.index.loaded import load_index
-from qa.index.parses import TITLE, units
+from qa.index.parses import LEAD_CHUNKS, TITLE, units
 from qa.index.validate import check_structure
 from qa.text.nlp import lemma, parse
 from qa.text.parsed import concat, encode
@@ -83,17 +83,18 @@ def small_chunks(hash_settings):
     return replace(hash_settings, chunk_tokens=64, chunk_overlap=8)
 
 
-def test_ingest_stores_each_headline_and_first_chunk(tmp_path, small_chunks):
+def test_ingest_stores_each_headline_and_first_chunks(tmp_path, small_chunks):
     build_index([write(tmp_path / "a", ARTICLES)], tmp_path / "index", small_chunks, progress=False)
     index = load_index(tmp_path / "index")
     stored = index.parses
     assert stored is not None and stored.usable
     harbour = next(d for d in index.articles if "harbour" in d)
     chunks = sorted((c for c in index.chunks if c.doc_id == harbour), key=lambda c: c.start)
-    assert len(chunks) > 2
+    assert len(chunks) > LEAD_CHUNKS + 1
     expected = units(index.articles[harbour], chunks)
     assert (TITLE, TITLE, "Port Elin harbour opens") in expected  # the headline without its outlet
-    assert all(s < chunks[0].end for s, _, _ in expected if s != TITLE)  # later chunks: parsed when read
+    assert all(s < chunks[LEAD_CHUNKS - 1].end for s, _, _ in expected if s != TITLE)  # later: parsed when read
+    assert any(s >= chunks[LEAD_CHUNKS - 2].end for s, _, _ in expected if s != TITLE)  # the second chunk's own
     for doc_id, a in index.articles.items():
         for s, e, text in units(a, [c for c in index.chunks if c.doc_id == doc_id]):
             doc = stored.doc(doc_id, s, e, text)
@@ -180,6 +181,31 @@ def test_ingest_keeps_unchanged_parses_and_parses_changed_articles(tmp_path, sma
         if d == strike and s != TITLE:
             assert after.parses.doc(d, s, e, text[s:e]) is not None
             assert int(after.parses.lengths[i]) == e - s
+
+
+def test_an_index_made_when_fewer_chunks_were_parsed_gains_the_others_at_the_next_ingest(
+    tmp_path, small_chunks, monkeypatch
+):
+    folder = write(tmp_path / "a", ARTICLES)
+    monkeypatch.setattr(parses_mod, "LEAD_CHUNKS", 1)
+    build_index([folder], tmp_path / "index", small_chunks, progress=False)
+    before = load_index(tmp_path / "index").parses
+    monkeypatch.setattr(parses_mod, "LEAD_CHUNKS", 2)
+    parsed: list[str] = []
+    real = parses_mod.encode
+    monkeypatch.setattr(parses_mod, "encode", lambda docs: real([parsed.append(d.text) or d for d in docs]))
+    write(folder, {"new": "Rain closes schools\n\nHeavy rain closed 40 schools in Leeds on Friday."})
+    report = build_index([folder], tmp_path / "index", small_chunks, progress=False)
+    after = load_index(tmp_path / "index")
+    harbour = next(d for d in after.articles if "harbour" in d)
+    chunks = sorted((c for c in after.chunks if c.doc_id == harbour), key=lambda c: c.start)
+    wanted = units(after.articles[harbour], chunks)
+    assert all(after.parses.doc(harbour, s, e, t) is not None for s, e, t in wanted)  # the second chunk too
+    old = {(int(s), int(e)) for d, s, e in zip(before.doc_ids, before.starts, before.ends, strict=True) if d == harbour}
+    gained = [t for s, e, t in wanted if (s, e) not in old]
+    assert gained and all(t in parsed for t in gained)
+    assert not any(after.articles[harbour].text[s:e] in parsed for s, e in old if s != TITLE)  # kept, not parsed
+    assert report.embedded == 1  # only the new article's chunk
 
 
 def test_parses_by_another_parser_are_not_used_and_the_next_ingest_replaces_them(tmp_path, small_chunks, monkeypatch):

@@ -56,7 +56,7 @@ class Index:
 
     @property
     def parses(self):
-        """Headlines and first chunks parsed at ingest (qa/index/parses.py), or None."""
+        """Headlines and first two chunks parsed at ingest (qa/index/parses.py), or None."""
         return self.stored.parses
 
     @cached_property

@@ -10,7 +10,7 @@ bm25/            the bm25s keyword index
 stories.jsonl    one story per line: the articles that tell the same news, and why (qa/index/stories.py)
 fingerprints.jsonl  one article per line: what stories were grouped by, so ingest can add articles
                  to them without fingerprinting the corpus again
-parses.npz       spaCy parses of every headline and first chunk (qa/index/parses.py; optional: an index
+parses.npz       spaCy parses of every headline and first two chunks (qa/index/parses.py; optional: an index
                  without it, or made by another parser, is parsed as questions read it)
 """
 
@@ -52,7 +52,7 @@ class StoredIndex:
     keyword_index: KeywordIndex
     stories: tuple[Story, ...] = ()
     folder: Path | None = None  # where the files are: the generation read (None: not read from disk)
-    parses: StoredParses | None = None  # headlines and first chunks parsed at ingest
+    parses: StoredParses | None = None  # headlines and first two chunks parsed at ingest
 
 
 def sha256_file(path: Path) -> str:
