@@ -194,9 +194,9 @@ def test_an_index_made_when_fewer_chunks_were_parsed_gains_the_others_at_the_nex
     parsed: list[str] = []
     real = parses_mod.encode
     monkeypatch.setattr(parses_mod, "encode", lambda docs: real([parsed.append(d.text) or d for d in docs]))
-    write(folder, {"new": "Rain closes schools\n\nHeavy rain closed 40 schools in Leeds on Friday."})
-    report = build_index([folder], tmp_path / "index", small_chunks, progress=False)
+    report = build_index([folder], tmp_path / "index", small_chunks, progress=False)  # no article changed
     after = load_index(tmp_path / "index")
+    assert before.plan != after.parses.plan == after.manifest["parse_plan"] == parses_mod.plan()
     harbour = next(d for d in after.articles if "harbour" in d)
     chunks = sorted((c for c in after.chunks if c.doc_id == harbour), key=lambda c: c.start)
     wanted = units(after.articles[harbour], chunks)
@@ -205,7 +205,10 @@ def test_an_index_made_when_fewer_chunks_were_parsed_gains_the_others_at_the_nex
     gained = [t for s, e, t in wanted if (s, e) not in old]
     assert gained and all(t in parsed for t in gained)
     assert not any(after.articles[harbour].text[s:e] in parsed for s, e in old if s != TITLE)  # kept, not parsed
-    assert report.embedded == 1  # only the new article's chunk
+    assert report.embedded == 0  # only parsed
+    written = current_folder(tmp_path / "index")
+    build_index([folder], tmp_path / "index", small_chunks, progress=False)
+    assert current_folder(tmp_path / "index") == written  # now up to date: nothing written again
 
 
 def test_parses_by_another_parser_are_not_used_and_the_next_ingest_replaces_them(tmp_path, small_chunks, monkeypatch):

@@ -16,6 +16,7 @@ from qa.index.embedding import Embedder
 from qa.index.keyword import KeywordIndex
 from qa.index.layout import write_lock
 from qa.index.parses import build_parses
+from qa.index.parses import plan as parse_plan
 from qa.index.store import FORMAT_VERSION, StoredIndex, read_grouping, read_index, write_index
 from qa.index.stories import group_stories, rules
 from qa.index.vectors import build_vector_index
@@ -137,8 +138,10 @@ def kept_unreadable(old: dict[str, Article], merged: dict[str, Article], unreada
 
 
 def _parses_current(old) -> bool:
-    """The old index holds parses by the parser this program uses (else the next write parses again)."""
-    return getattr(old, "parses", None) is not None and old.parses.key == parser_key()
+    """The old index holds parses by the parser this program uses (else the next write parses again), of
+    what this program parses (else the next write parses what is missing)."""
+    parses = getattr(old, "parses", None)
+    return parses is not None and parses.key == parser_key() and parses.plan == parse_plan()
 
 
 def _same_story_rules(old) -> bool:

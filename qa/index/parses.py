@@ -36,6 +36,7 @@ class StoredParses:
     ends: np.ndarray
     lengths: np.ndarray  # int64: characters of the text parsed
     table: ParseTable
+    plan: str = ""  # plan() of the ingest that chose what to parse ("" for an index made before it was recorded)
 
     @cached_property
     def rows(self) -> dict[tuple[str, int, int], int]:
@@ -61,6 +62,12 @@ class StoredParses:
         from qa.text.nlp import pipeline
 
         return self.table.doc(row, text, pipeline().vocab)
+
+
+def plan() -> str:
+    """What ingest parses of an article (see units); an index made under another plan gains the missing
+    parses at its next ingest (qa/index/build.py)."""
+    return f"headline/lead-chunks-{LEAD_CHUNKS}/lead-sentences-{LEAD_SENTENCES}"
 
 
 def units(article: Article, chunks: Sequence[Chunk]) -> list[tuple[int, int, str]]:
@@ -114,7 +121,7 @@ def build_parses(
     ids = [keep.doc_ids[r] for r in old_rows] + [d for d, *_ in new]
     spans = [(keep.starts[r], keep.ends[r], keep.lengths[r]) for r in old_rows] + [(s, e, len(t)) for _, s, e, t in new]
     starts, ends, lengths = np.asarray(spans, dtype=np.int64).reshape(-1, 3).T
-    return StoredParses(key, tuple(ids), starts.copy(), ends.copy(), lengths.copy(), table)
+    return StoredParses(key, tuple(ids), starts.copy(), ends.copy(), lengths.copy(), table, plan())
 
 
 def save_parses(folder: Path, parses: StoredParses) -> None:
@@ -127,8 +134,9 @@ def save_parses(folder: Path, parses: StoredParses) -> None:
     np.savez(folder / FILE, **rows, **parses.table.arrays())
 
 
-def load_parses(folder: Path, key: str | None) -> StoredParses | None:
-    """The parses stored in `folder` (made by parser `key`, from the manifest), or None when there are none."""
+def load_parses(folder: Path, key: str | None, made_by: str = "") -> StoredParses | None:
+    """The parses stored in `folder` (made by parser `key` under plan `made_by`, from the manifest), or None
+    when there are none."""
     file = folder / FILE
     if not file.is_file() or not key:
         return None
@@ -136,4 +144,4 @@ def load_parses(folder: Path, key: str | None) -> StoredParses | None:
         arrays = {name: z[name] for name in z.files}
     ids = tuple(str(d) for d in arrays["doc_ids"])
     rows = (arrays["starts"], arrays["ends"], arrays["lengths"])
-    return StoredParses(key, ids, *(r.astype(np.int64) for r in rows), ParseTable.from_arrays(arrays))
+    return StoredParses(key, ids, *(r.astype(np.int64) for r in rows), ParseTable.from_arrays(arrays), made_by)

@@ -104,6 +104,7 @@ def _write_files(tmp: Path, index: StoredIndex, prints: Mapping[str, Fingerprint
     full = {
         **index.manifest,
         "parses": index.parses.key if index.parses is not None else None,
+        "parse_plan": index.parses.plan if index.parses is not None else None,
         "format_version": FORMAT_VERSION,
         "n_articles": len(articles),
         "n_chunks": len(chunks),
@@ -199,7 +200,7 @@ def _read_files(path: Path, folder: Path, manifest: dict) -> StoredIndex:
         stories = tuple(
             Story(r["story"], tuple(r["doc_ids"]), tuple(r["why"])) for r in _jsonl(folder / "stories.jsonl")
         )
-        parses = load_parses(folder, manifest.get("parses"))
+        parses = load_parses(folder, manifest.get("parses"), manifest.get("parse_plan") or "")
     except (OSError, ValueError, TypeError, RuntimeError, KeyError, IndexError, AttributeError, BadZipFile) as e:
         raise IndexCorruptError(
             f"index at {path} cannot be read ({type(e).__name__}: {e}); " + rebuild_hint(path)
