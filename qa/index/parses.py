@@ -72,7 +72,8 @@ def plan() -> str:
 
 def units(article: Article, chunks: Sequence[Chunk]) -> list[tuple[int, int, str]]:
     """(start, end, text) of what is parsed at ingest: the cleaned headline, the sentences of the first
-    chunk (split as evidence splits a chunk) and the first sentences of the text (as leads are read)."""
+    LEAD_CHUNKS chunks (split as evidence splits a chunk) and the first sentences of the text (as leads
+    are read)."""
     text = article.text
     out: dict[tuple[int, int], str] = {}
     title = clean_title(article.title)
